@@ -1,1 +1,3 @@
+export * from './byoip-sending-pool';
+export * from './byoip-checks';
 export * from './rules/rule-id';

@@ -1,0 +1,16 @@
+/**
+ * Marks ByoipSendingPool instances so they can be recognized without an
+ * `instanceof` (which fails across copies of the library) and without the
+ * checks importing the construct module.
+ */
+const POOL_BRAND = Symbol.for('cdk-ses-byoip.ByoipSendingPool');
+
+/** Marks `construct` as a ByoipSendingPool. */
+export function brandAsPool(construct: object): void {
+  Object.defineProperty(construct, POOL_BRAND, { value: true });
+}
+
+/** True if `x` was marked by {@link brandAsPool}. */
+export function isBrandedPool(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[POOL_BRAND] === true;
+}

@@ -1,0 +1,189 @@
+import { Annotations as CoreAnnotations, App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { ENV } from './helpers';
+import { ByoipRuleId, ByoipSendingPool } from '../src';
+
+function newStack(): Stack {
+  return new Stack(new App(), 'Mail', { env: ENV });
+}
+
+describe('ByoipSendingPool', () => {
+  test('creates a STANDARD dedicated IP pool and a configuration set that sends through it', () => {
+    const stack = newStack();
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SES::DedicatedIpPool', 1);
+    template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+    template.hasResourceProperties('AWS::SES::DedicatedIpPool', {
+      ScalingMode: 'STANDARD',
+      PoolName: Match.absent(),
+    });
+    const poolId = template.getResourceId('AWS::SES::DedicatedIpPool');
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: Match.absent(),
+      DeliveryOptions: { SendingPoolName: { Ref: poolId }, TlsPolicy: Match.absent() },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      SendingOptions: Match.absent(),
+      SuppressionOptions: Match.absent(),
+      TrackingOptions: Match.absent(),
+      VdmOptions: Match.absent(),
+    });
+  });
+
+  test('names the pool and the configuration set when asked', () => {
+    const stack = newStack();
+    new ByoipSendingPool(stack, 'Sending', {
+      cidr: '8.8.8.0/24',
+      dedicatedIpPoolName: 'byoip-8-8-8',
+      configurationSetName: 'byoip-mail',
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SES::DedicatedIpPool', { PoolName: 'byoip-8-8-8', ScalingMode: 'STANDARD' });
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: 'byoip-mail' });
+  });
+
+  test('passes the configuration set options through to ses.ConfigurationSet', () => {
+    const stack = newStack();
+    new ByoipSendingPool(stack, 'Sending', {
+      cidr: '8.8.8.0/24',
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: false,
+      sendingEnabled: false,
+      suppressionReasons: ses.SuppressionReasons.COMPLAINTS_ONLY,
+      customTrackingRedirectDomain: 'track.example.com',
+      customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE,
+      vdmOptions: { engagementMetrics: true, optimizedSharedDelivery: false },
+      maxDeliveryDuration: Duration.hours(2),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SES::ConfigurationSet', {
+      DeliveryOptions: { TlsPolicy: 'REQUIRE', MaxDeliverySeconds: 7200, SendingPoolName: Match.anyValue() },
+      ReputationOptions: { ReputationMetricsEnabled: false },
+      SendingOptions: { SendingEnabled: false },
+      SuppressionOptions: { SuppressedReasons: ['COMPLAINT'] },
+      TrackingOptions: { CustomRedirectDomain: 'track.example.com', HttpsPolicy: 'REQUIRE' },
+      VdmOptions: {
+        DashboardOptions: { EngagementMetrics: 'ENABLED' },
+        GuardianOptions: { OptimizedSharedDelivery: 'DISABLED' },
+      },
+    });
+  });
+
+  test('passes the suppression and auto-validation switches through', () => {
+    const stack = newStack();
+    new ByoipSendingPool(stack, 'Off', { cidr: '8.8.8.0/24', disableSuppressionList: true, disableAutoValidation: true });
+    new ByoipSendingPool(stack, 'High', {
+      cidr: '8.8.9.0/24',
+      autoValidationThreshold: ses.AutoValidationThreshold.HIGH,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      SuppressionOptions: {
+        SuppressedReasons: [],
+        ValidationOptions: { ConditionThreshold: { ConditionThresholdEnabled: 'DISABLED' } },
+      },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      SuppressionOptions: {
+        ValidationOptions: {
+          ConditionThreshold: {
+            ConditionThresholdEnabled: 'ENABLED',
+            OverallConfidenceThreshold: { ConfidenceVerdictThreshold: 'HIGH' },
+          },
+        },
+      },
+    });
+  });
+
+  test('exposes the pool, the configuration set, their names and the range', () => {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+
+    expect(sending.cidr).toBe('8.8.8.0/24');
+    expect(stack.resolve(sending.dedicatedIpPool.dedicatedIpPoolName)).toEqual({ Ref: 'SendingDedicatedIpPool39921166' });
+    expect(stack.resolve(sending.dedicatedIpPoolName)).toEqual({ Ref: 'SendingDedicatedIpPool39921166' });
+    expect(stack.resolve(sending.configurationSet.configurationSetName)).toEqual({ Ref: 'SendingConfigurationSetA216B40C' });
+    expect(stack.resolve(sending.configurationSetName)).toEqual({ Ref: 'SendingConfigurationSetA216B40C' });
+    expect(ByoipSendingPool.isByoipSendingPool(sending)).toBe(true);
+    expect(ByoipSendingPool.isByoipSendingPool(stack)).toBe(false);
+    expect(ByoipSendingPool.isByoipSendingPool(undefined)).toBe(false);
+  });
+
+  test('an email identity can send through its configuration set', () => {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    new ses.EmailIdentity(stack, 'Identity', {
+      identity: ses.Identity.domain('example.com'),
+      configurationSet: sending.configurationSet,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SES::EmailIdentity', {
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: 'SendingConfigurationSetA216B40C' } },
+    });
+  });
+
+  test('adds event destinations to its configuration set', () => {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    const topic = new sns.Topic(stack, 'Events');
+    sending.addEventDestination('ToSns', { destination: ses.EventDestination.snsTopic(topic) });
+    Template.fromStack(stack).hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: 'SendingConfigurationSetA216B40C' },
+      EventDestination: { Enabled: true, SnsDestination: { TopicARN: { Ref: Match.anyValue() } } },
+    });
+  });
+
+  test('does not throw at construction for a bad range: synthesis does', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: ENV });
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '10.0.0.7/16' });
+    expect(sending.cidr).toBe('10.0.0.7/16');
+    expect(() => app.synth()).toThrow(/\[SesByoip-PrefixLength\]/);
+  });
+});
+
+describe('DocumentationRange warning', () => {
+  test('warns on the construct and does not fail synthesis', () => {
+    const stack = newStack();
+    new ByoipSendingPool(stack, 'Sending', { cidr: '203.0.113.0/24' });
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning(
+      '/Mail/Sending',
+      Match.stringLikeRegexp(/^\[SesByoip-DocumentationRange\] cidr "203.0.113.0\/24" is 203.0.113.0\/24, Documentation \(TEST-NET-3\)/.source),
+    );
+    annotations.hasNoError('*', Match.anyValue());
+  });
+
+  test('no warning for a range of your own', () => {
+    const stack = newStack();
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('no warning for a range that fails a rule: the error says it all', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '203.0.113.7/24' });
+    expect(stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
+  });
+
+  test.each([
+    ['the construct, after creating it', (stack: Stack, create: () => ByoipSendingPool) => {
+      const pool = create();
+      CoreAnnotations.of(pool).acknowledgeWarning(ByoipRuleId.DOCUMENTATION_RANGE, 'example');
+    }],
+    ['the stack, before creating the construct', (stack: Stack, create: () => ByoipSendingPool) => {
+      CoreAnnotations.of(stack).acknowledgeWarning('SesByoip-DocumentationRange', 'example');
+      create();
+    }],
+    ['the stack, after creating the construct', (stack: Stack, create: () => ByoipSendingPool) => {
+      create();
+      CoreAnnotations.of(stack).acknowledgeWarning('SesByoip-DocumentationRange', 'example');
+    }],
+  ])('is silenced by acknowledgeWarning on %s', (_where, acknowledge) => {
+    const stack = newStack();
+    acknowledge(stack, () => new ByoipSendingPool(stack, 'Sending', { cidr: '198.51.100.0/24' }));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
