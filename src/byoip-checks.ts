@@ -31,8 +31,10 @@ export interface ByoipChecksProps {
  *
  *     Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 8 }));
  *
- * The nearest instance above a pool governs it. The rules run once per pool
- * whatever the number of instances.
+ * The nearest instance above a pool governs it (if one scope has several,
+ * the last one added). The quota belongs to an account and Region: if its
+ * pools are governed by different explicit limits, the largest applies. The
+ * rules run once per pool whatever the number of instances.
  *
  * Errors do not stop construction: each one becomes a validation error of the
  * pool, so `app.synth()` (and `cdk synth`) fails once with every violation of
@@ -55,6 +57,7 @@ export class ByoipChecks implements IAspect {
   public readonly maxRangesPerRegion: number;
 
   constructor(props: ByoipChecksProps = {}) {
+    Object.defineProperty(this, CHECKS_BRAND, { value: 'explicit', configurable: true });
     const max = props.maxRangesPerRegion ?? DEFAULT_MAX_RANGES_PER_REGION;
     if (Token.isUnresolved(max) || !Number.isInteger(max) || max < 1) {
       throw new Error(
@@ -66,35 +69,47 @@ export class ByoipChecks implements IAspect {
   }
 
   /**
-   * Registers the checks of each ByoipSendingPool it visits; other constructs
-   * are left alone. Never changes the construct tree.
+   * For each ByoipSendingPool it visits: registers the pool's validation
+   * (once, whatever the number of instances), and marks the app's findings
+   * as stale, since this Stage's aspects may have changed the tree since they
+   * were computed. Other constructs are left alone; the tree is not changed.
    */
   public visit(node: IConstruct): void {
-    if (isBrandedPool(node)) {
-      attachValidation(node as ByoipSendingPool);
+    if (!isBrandedPool(node)) {
+      return;
+    }
+    AppReport.invalidate(node);
+    const pool = node as ByoipSendingPool & Record<symbol, unknown>;
+    if (!pool[VALIDATION_MARK]) {
+      Object.defineProperty(pool, VALIDATION_MARK, { value: true });
+      pool.node.addValidation({ validate: () => AppReport.for(pool).messagesFor(pool) });
     }
   }
 }
 
-/** The instance that ByoipSendingPool applies; any other instance is explicit. */
+/**
+ * Marks ByoipChecks instances ('default' or 'explicit') and pools whose
+ * validation is registered; Symbol.for, so that copies of this library in
+ * one app agree.
+ */
+const CHECKS_BRAND = Symbol.for('cdk-ses-byoip.ByoipChecks');
+const VALIDATION_MARK = Symbol.for('cdk-ses-byoip.ByoipChecks.validation');
+
+/** The instance that ByoipSendingPool applies; every other instance is explicit. */
 const DEFAULT_CHECKS = new ByoipChecks();
+Object.defineProperty(DEFAULT_CHECKS, CHECKS_BRAND, { value: 'default' });
 
-/** Pools whose validation is registered, so it is registered once. */
-const VALIDATED = new WeakSet<ByoipSendingPool>();
-
-function attachValidation(pool: ByoipSendingPool): void {
-  if (VALIDATED.has(pool)) {
-    return;
-  }
-  VALIDATED.add(pool);
-  pool.node.addValidation({ validate: () => AppReport.for(pool).messagesFor(pool) });
+/** The explicit ByoipChecks limit carried by `aspect`, if it is one. */
+function explicitLimitOf(aspect: IAspect): number | undefined {
+  const brand = (aspect as unknown as Record<symbol, unknown>)[CHECKS_BRAND];
+  return brand === 'explicit' ? (aspect as ByoipChecks).maxRangesPerRegion : undefined;
 }
 
 /** One pool as the checks see it. */
 interface PoolRecord {
   readonly pool: ByoipSendingPool;
-  /** The ByoipChecks that governs the pool (the nearest explicit one, else the default). */
-  readonly checks: ByoipChecks;
+  /** The limit of the nearest explicit ByoipChecks above the pool, if any. */
+  readonly maxRangesPerRegion?: number;
   /** The Stage that validates the pool: its nearest Stage, or the root. */
   readonly unit: IConstruct;
   /** Its error findings, formatted, filled in by the report. */
@@ -103,23 +118,29 @@ interface PoolRecord {
 
 /**
  * The findings of every ByoipSendingPool of one app, computed in one pass
- * over the whole construct tree (across Stage boundaries) the first time a
- * pool is validated, then served to each pool's validation.
+ * over the whole construct tree (across Stage boundaries), then served to
+ * each pool's validation.
+ *
+ * CDK runs each Stage's aspects just before it validates that Stage, nested
+ * Stages first. The report is dropped whenever a ByoipChecks visits a pool
+ * (see ByoipChecks.visit), so it is computed once per validated Stage, after
+ * that Stage's aspects, and reused for all of its pools.
  */
 class AppReport {
-  /**
-   * The report for the app of `pool`. A report is reused while a synthesis
-   * validates its pools one by one; it is recomputed when it does not know
-   * the pool (the tree grew) or the pool was already served (a new synthesis).
-   */
+  /** The current report for the app of `pool`, computed if there is none. */
   public static for(pool: ByoipSendingPool): AppReport {
     const root = pool.node.root;
     let report = AppReport.reports.get(root);
-    if (!report || !report.records.has(pool) || report.served.has(pool)) {
+    if (!report || !report.records.has(pool)) {
       report = new AppReport(root);
       AppReport.reports.set(root, report);
     }
     return report;
+  }
+
+  /** Drops the report of the app of `construct`. */
+  public static invalidate(construct: IConstruct): void {
+    AppReport.reports.delete(construct.node.root);
   }
 
   private static readonly reports = new WeakMap<IConstruct, AppReport>();
@@ -127,7 +148,6 @@ class AppReport {
   private readonly records = new Map<ByoipSendingPool, PoolRecord>();
   /** For each Stage (or the root), its first pool with errors. */
   private readonly firstWithErrors = new Map<IConstruct, PoolRecord>();
-  private readonly served = new WeakSet<ByoipSendingPool>();
 
   private constructor(root: IConstruct) {
     for (const record of collectPools(root)) {
@@ -141,8 +161,8 @@ class AppReport {
         claims.set(claim, record);
       }
     }
-    for (const [claim, findings] of checkClaims([...claims.keys()])) {
-      claims.get(claim)!.errors.push(...findings.map(formatFinding));
+    for (const [claim, finding] of checkClaims([...claims.keys()])) {
+      claims.get(claim)!.errors.push(formatFinding(finding));
     }
     for (const record of this.records.values()) {
       if (record.errors.length > 0 && !this.firstWithErrors.has(record.unit)) {
@@ -158,7 +178,6 @@ class AppReport {
    * and one synthesis reports every violation of the app.
    */
   public messagesFor(pool: ByoipSendingPool): string[] {
-    this.served.add(pool);
     const record = this.records.get(pool);
     if (!record || record.errors.length === 0) {
       return [];
@@ -185,31 +204,27 @@ class AppReport {
  */
 function collectPools(root: IConstruct): PoolRecord[] {
   const records: PoolRecord[] = [];
-  const pending: Array<{ node: IConstruct; checks: ByoipChecks; unit: IConstruct }> = [
-    { node: root, checks: DEFAULT_CHECKS, unit: root },
-  ];
+  const pending: Array<{ node: IConstruct; limit?: number; unit: IConstruct }> = [{ node: root, unit: root }];
   while (pending.length > 0) {
-    const { node, checks: inherited, unit: parentUnit } = pending.pop()!;
-    const checks = explicitChecksOn(node) ?? inherited;
+    const { node, limit: inherited, unit: parentUnit } = pending.pop()!;
+    const limit = explicitLimitOn(node) ?? inherited;
     const unit = Stage.isStage(node) ? node : parentUnit;
     if (isBrandedPool(node)) {
-      records.push({ pool: node as ByoipSendingPool, checks, unit, errors: [] });
+      records.push({ pool: node as ByoipSendingPool, maxRangesPerRegion: limit, unit, errors: [] });
     }
     const children = node.node.children;
     for (let i = children.length - 1; i >= 0; i--) {
-      pending.push({ node: children[i], checks, unit });
+      pending.push({ node: children[i], limit, unit });
     }
   }
   return records;
 }
 
-/** The last explicit ByoipChecks added to `node` itself, if any. */
-function explicitChecksOn(node: IConstruct): ByoipChecks | undefined {
-  let found: ByoipChecks | undefined;
+/** The limit of the last explicit ByoipChecks added to `node` itself, if any. */
+function explicitLimitOn(node: IConstruct): number | undefined {
+  let found: number | undefined;
   for (const aspect of Aspects.of(node).all) {
-    if (aspect instanceof ByoipChecks && aspect !== DEFAULT_CHECKS) {
-      found = aspect;
-    }
+    found = explicitLimitOf(aspect) ?? found;
   }
   return found;
 }
@@ -224,7 +239,7 @@ function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeC
   const facts: PoolFacts = {
     cidr: pool.cidr,
     cidrIsToken: Token.isUnresolved(pool.cidr),
-    stackId: stack.node.id,
+    stackId: topLevelStack(stack).node.id,
     account: Token.isUnresolved(stack.account) ? undefined : stack.account,
     region: Token.isUnresolved(stack.region) ? undefined : stack.region,
     ...deployedPoolProperties(pool),
@@ -245,15 +260,29 @@ function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeC
     account: facts.account,
     region: facts.region,
     path: pool.node.path,
-    maxRangesPerRegion: record.checks.maxRangesPerRegion,
+    maxRangesPerRegion: record.maxRangesPerRegion,
   };
   return { findings, claim };
+}
+
+/** The stack that holds `stack` if it is a nested stack (its env comes from there). */
+function topLevelStack(stack: Stack): Stack {
+  let top = stack;
+  while (top.nestedStackParent) {
+    top = top.nestedStackParent;
+  }
+  return top;
 }
 
 /**
  * The PoolName and ScalingMode the pool will be deployed with, as rendered
  * into the template: L1 property changes and raw overrides (escape hatches)
  * included. Values that are not literal strings are left out.
+ *
+ * CfnResource has no public API for its rendered properties with overrides:
+ * this uses the internal _toCloudFormation(), as CDK's synthesis does. The
+ * escape-hatch tests of ManagedScaling and ReservedPoolName pin it down; check
+ * them when upgrading aws-cdk-lib.
  */
 function deployedPoolProperties(pool: ByoipSendingPool): Pick<PoolFacts, 'poolName' | 'scalingMode'> {
   const cfn = pool.dedicatedIpPool.node.defaultChild as unknown as RenderableResource & IConstruct;

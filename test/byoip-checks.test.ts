@@ -1,16 +1,13 @@
-import { App, Aspects, CfnParameter, Fn, NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnParameter, Fn, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ses from 'aws-cdk-lib/aws-ses';
-import { Construct } from 'constructs';
-import { ENV, synthError, violations } from './helpers';
+import { Construct, IConstruct } from 'constructs';
+import { ENV, ranges, synthError, violations } from './helpers';
 import { ByoipChecks, ByoipSendingPool } from '../src';
 
 const EAST = ENV;
 const WEST = { account: '111111111111', region: 'us-west-2' };
 const OTHER_ACCOUNT = { account: '222222222222', region: 'us-east-1' };
-
-/** n distinct public /24 ranges, 8.8.<from>.0/24 onwards. */
-const ranges = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `8.8.${from + i}.0/24`);
 
 function addPools(scope: Construct, cidrs: string[], prefix = 'Pool'): void {
   cidrs.forEach((cidr, i) => new ByoipSendingPool(scope, `${prefix}${i + 1}`, { cidr }));
@@ -30,7 +27,7 @@ describe('each rule, through app.synth()', () => {
     ['SesByoip-PrefixLength', '8.8.8.0/25'],
     ['SesByoip-HostBits', '8.8.8.1/24'],
     ['SesByoip-NotPublic', '192.168.1.0/24'],
-  ])('%s fails synthesis for %s, alone', (rule, cidr) => {
+  ])('fails with %s alone for %s', (rule, cidr) => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     new ByoipSendingPool(stack, 'Sending', { cidr });
@@ -40,7 +37,7 @@ describe('each rule, through app.synth()', () => {
     expect(message).toMatch(/ Allowed: .+ Fix: /);
   });
 
-  test('SesByoip-UnresolvedCidr: a CloudFormation parameter, alone', () => {
+  test('fails with SesByoip-UnresolvedCidr alone for a CloudFormation parameter', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     const cidr = new CfnParameter(stack, 'Cidr', { default: '8.8.8.0/24' });
@@ -48,14 +45,14 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-UnresolvedCidr']);
   });
 
-  test('SesByoip-UnresolvedCidr: an import, alone', () => {
+  test('fails with SesByoip-UnresolvedCidr alone for an import', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     new ByoipSendingPool(stack, 'Sending', { cidr: Fn.importValue('ByoipRange') });
     expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-UnresolvedCidr']);
   });
 
-  test('SesByoip-UnresolvedEnvironment: an environment-agnostic stack', () => {
+  test('fails with SesByoip-UnresolvedEnvironment for an environment-agnostic stack', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail');
     new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
@@ -64,7 +61,7 @@ describe('each rule, through app.synth()', () => {
     expect(message).toContain('its account and Region are not known');
   });
 
-  test('SesByoip-UnresolvedEnvironment: a stack with an account but no Region', () => {
+  test('fails with SesByoip-UnresolvedEnvironment for a stack with an account but no Region', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: { account: '111111111111' } });
     new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
@@ -73,7 +70,7 @@ describe('each rule, through app.synth()', () => {
     expect(message).toContain('its Region is not known');
   });
 
-  test('a nested stack inherits the environment of its parent', () => {
+  test('fails with DuplicateRange in a nested stack, which inherits the environment of its parent', () => {
     const app = new App();
     const nested = new NestedStack(new Stack(app, 'Mail', { env: EAST }), 'Nested');
     new ByoipSendingPool(nested, 'Sending', { cidr: '8.8.8.0/24' });
@@ -84,7 +81,7 @@ describe('each rule, through app.synth()', () => {
     ]);
   });
 
-  test('SesByoip-ReservedPoolName: the name of an SES pool', () => {
+  test('fails with SesByoip-ReservedPoolName for the names of SES pools', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24', dedicatedIpPoolName: 'ses-default-dedicated-pool' });
@@ -93,7 +90,7 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['Mail/A SesByoip-ReservedPoolName', 'Mail/B SesByoip-ReservedPoolName']);
   });
 
-  test('SesByoip-ReservedPoolName: a name set through an override', () => {
+  test('fails with SesByoip-ReservedPoolName for a name set through an override', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
@@ -101,7 +98,7 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-ReservedPoolName']);
   });
 
-  test('SesByoip-ManagedScaling: the L1 property changed through an escape hatch', () => {
+  test('fails with SesByoip-ManagedScaling for the L1 property changed through an escape hatch', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
@@ -111,7 +108,7 @@ describe('each rule, through app.synth()', () => {
     expect(message).toContain('ScalingMode "MANAGED"');
   });
 
-  test('SesByoip-ManagedScaling: a raw property override', () => {
+  test('fails with SesByoip-ManagedScaling for a raw property override', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
@@ -119,7 +116,7 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-ManagedScaling']);
   });
 
-  test('SesByoip-DuplicateRange: the same range twice in one stack, reported on both', () => {
+  test('fails with SesByoip-DuplicateRange on both claims of a range used twice in one stack', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     addPools(stack, ['8.8.8.0/24', '8.8.8.0/24']);
@@ -128,21 +125,21 @@ describe('each rule, through app.synth()', () => {
     expect(message).toContain('(also by Mail/Pool2)');
   });
 
-  test('SesByoip-DuplicateRange: across two stacks of one account and Region', () => {
+  test('fails with SesByoip-DuplicateRange across two stacks of one account and Region', () => {
     const app = new App();
     addPools(new Stack(app, 'A', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(app, 'B', { env: EAST }), ['8.8.8.0/24']);
     expect(violations(synthError(app))).toEqual(['A/Pool1 SesByoip-DuplicateRange', 'B/Pool1 SesByoip-DuplicateRange']);
   });
 
-  test('SesByoip-MultiRegion, not DuplicateRange: the same range in two Regions', () => {
+  test('fails with SesByoip-MultiRegion, not DuplicateRange, for the same range in two Regions', () => {
     const app = new App();
     addPools(new Stack(app, 'East', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(app, 'West', { env: WEST }), ['8.8.8.0/24']);
     expect(violations(synthError(app))).toEqual(['East/Pool1 SesByoip-MultiRegion', 'West/Pool1 SesByoip-MultiRegion']);
   });
 
-  test('SesByoip-MultiRegion: the same range in two accounts', () => {
+  test('fails with SesByoip-MultiRegion for the same range in two accounts', () => {
     const app = new App();
     addPools(new Stack(app, 'Mine', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(app, 'Theirs', { env: OTHER_ACCOUNT }), ['8.8.8.0/24']);
@@ -157,7 +154,7 @@ describe('each rule, through app.synth()', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  test('SesByoip-RegionalQuota: a sixth range in one stack', () => {
+  test('fails with SesByoip-RegionalQuota for a sixth range in one stack', () => {
     const app = new App();
     addPools(new Stack(app, 'Mail', { env: EAST }), ranges(6));
     const message = synthError(app);
@@ -165,7 +162,7 @@ describe('each rule, through app.synth()', () => {
     expect(message).toContain('more than its quota of 5; range 8.8.6.0/24 is number 6');
   });
 
-  test('SesByoip-RegionalQuota: counted across stacks', () => {
+  test('fails with SesByoip-RegionalQuota counted across stacks', () => {
     const app = new App();
     addPools(new Stack(app, 'A', { env: EAST }), ranges(3, 1));
     addPools(new Stack(app, 'B', { env: EAST }), ranges(3, 10));
@@ -173,14 +170,14 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['B/Pool3 SesByoip-RegionalQuota']);
   });
 
-  test('duplicates do not count twice toward the quota', () => {
+  test('fails with DuplicateRange only: duplicates do not count twice toward the quota', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     addPools(stack, [...ranges(5), '8.8.5.0/24']);
     expect(violations(synthError(app))).toEqual(['Mail/Pool5 SesByoip-DuplicateRange', 'Mail/Pool6 SesByoip-DuplicateRange']);
   });
 
-  test('rejected ranges do not count toward the quota', () => {
+  test('fails with NotPublic only: rejected ranges do not count toward the quota', () => {
     const app = new App();
     addPools(new Stack(app, 'Mail', { env: EAST }), [...ranges(5), '10.0.0.0/24']);
     expect(violations(synthError(app))).toEqual(['Mail/Pool6 SesByoip-NotPublic']);
@@ -188,7 +185,7 @@ describe('each rule, through app.synth()', () => {
 });
 
 describe('one error lists every violation', () => {
-  test('across stacks, in construct-tree order, after construction succeeded', () => {
+  test('fails once for violations across stacks, in construct-tree order, after construction succeeded', () => {
     const app = new App();
     const a = new Stack(app, 'A', { env: EAST });
     const b = new Stack(app, 'B', { env: WEST });
@@ -203,7 +200,7 @@ describe('one error lists every violation', () => {
     ]);
   });
 
-  test('a pool with several independent problems reports each once', () => {
+  test('fails with each independent problem of one pool, once', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail');
     const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.1/24', dedicatedIpPoolName: 'ses-shared-pool' });
@@ -216,7 +213,7 @@ describe('one error lists every violation', () => {
     ]);
   });
 
-  test('across Stages: violations in nested Stages and at the root in a single error', () => {
+  test('fails once for violations in nested Stages and at the root', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ['10.0.0.0/24']);
     const beta = new Stage(app, 'Beta');
@@ -238,7 +235,7 @@ describe('one error lists every violation', () => {
     expect(message).toContain('3 more BYOIP errors in this app outside Stage Beta');
   });
 
-  test('synthesizing only one Stage still reports the rest of the app', () => {
+  test('fails when only one Stage is synthesized, also reporting the rest of the app', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ['10.0.0.0/24']);
     const beta = new Stage(app, 'Beta');
@@ -258,7 +255,7 @@ describe('one error lists every violation', () => {
     expect(violations(synthError(app))).toEqual(['Root/Pool1 SesByoip-NotPublic']);
   });
 
-  test('a second synthesis reports the same violations again', () => {
+  test('fails again with the same violations on a second synthesis', () => {
     const app = new App();
     addPools(new Stack(app, 'Mail', { env: EAST }), ['8.8.8.1/24', '10.0.0.0/24']);
     const first = synthError(app);
@@ -267,7 +264,7 @@ describe('one error lists every violation', () => {
 });
 
 describe('Stages count like any other scope', () => {
-  test('the quota counts ranges in Stages and at the root together', () => {
+  test('fails with RegionalQuota counting ranges in Stages and at the root together', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ranges(3, 1));
     const stage = new Stage(app, 'Prod');
@@ -276,7 +273,7 @@ describe('Stages count like any other scope', () => {
     expect(violations(message)).toEqual(['Prod/Mail/Pool3 SesByoip-RegionalQuota']);
   });
 
-  test('the same range in a Stage and at the root is a duplicate', () => {
+  test('fails with DuplicateRange for the same range in a Stage and at the root', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(new Stage(app, 'Prod'), 'Mail', { env: EAST }), ['8.8.8.0/24']);
@@ -286,11 +283,42 @@ describe('Stages count like any other scope', () => {
     ]);
   });
 
-  test('a range in a Stage with its own env and one at the root in another Region is MultiRegion', () => {
+  test('fails with MultiRegion for a range in a Stage with its own env and at the root in another Region', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(new Stage(app, 'Prod', { env: WEST }), 'Mail'), ['8.8.8.0/24']);
     expect(violations(synthError(app))).toEqual(['Prod/Mail/Pool1 SesByoip-MultiRegion', 'Root/Pool1 SesByoip-MultiRegion']);
+  });
+});
+
+describe('the checks see the tree as aspects leave it', () => {
+  /** Sets ScalingMode MANAGED on every CfnDedicatedIpPool it visits. */
+  const makeManaged = { visit: (node: IConstruct) => { if (node instanceof ses.CfnDedicatedIpPool) node.scalingMode = 'MANAGED'; } };
+
+  test('fails with ManagedScaling when an app aspect makes a root pool MANAGED, while a Stage holds another pool', () => {
+    const app = new App();
+    addPools(new Stack(app, 'Root', { env: EAST }), ['8.8.8.0/24']);
+    addPools(new Stack(new Stage(app, 'Beta'), 'Mail', { env: EAST }), ['8.8.9.0/24']);
+    Aspects.of(app).add(makeManaged, { priority: AspectPriority.MUTATING });
+    expect(violations(synthError(app))).toEqual(['Root/Pool1 SesByoip-ManagedScaling']);
+  });
+
+  test('fails with ManagedScaling when the aspect runs with aspect stabilization', () => {
+    const app = new App({ context: { '@aws-cdk/core:aspectStabilization': true } });
+    addPools(new Stack(app, 'Root', { env: EAST }), ['8.8.8.0/24']);
+    addPools(new Stack(new Stage(app, 'Beta'), 'Mail', { env: EAST }), ['8.8.9.0/24']);
+    Aspects.of(app).add(makeManaged, { priority: AspectPriority.MUTATING });
+    expect(violations(synthError(app))).toEqual(['Root/Pool1 SesByoip-ManagedScaling']);
+  });
+
+  test('uses a ByoipChecks added after a Stage was synthesized on its own', () => {
+    const app = new App();
+    addPools(new Stack(app, 'Root', { env: EAST }), ranges(5, 10));
+    const stack = new Stack(new Stage(app, 'Beta'), 'Mail', { env: EAST });
+    addPools(stack, ranges(3));
+    expect(() => Template.fromStack(stack)).toThrow(/SesByoip-RegionalQuota/);
+    Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 10 }));
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
@@ -302,7 +330,7 @@ describe('an explicit ByoipChecks replaces the default', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  test('the raised quota is still enforced', () => {
+  test('fails beyond the raised quota', () => {
     const app = new App();
     addPools(new Stack(app, 'Mail', { env: EAST }), ranges(9));
     Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 8 }));
@@ -311,7 +339,7 @@ describe('an explicit ByoipChecks replaces the default', () => {
     expect(message).toContain('more than its quota of 8');
   });
 
-  test('a lowered quota allows fewer ranges', () => {
+  test('fails beyond a lowered quota', () => {
     const app = new App();
     addPools(new Stack(app, 'Mail', { env: EAST }), ranges(3));
     Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 2 }));
@@ -327,7 +355,7 @@ describe('an explicit ByoipChecks replaces the default', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  test('the nearest instance governs: one on a Stage overrides one on the app', () => {
+  test('fails by the nearest instance: one on a Stage overrides one on the app', () => {
     const app = new App();
     Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 8 }));
     const stage = new Stage(app, 'Prod');
@@ -337,7 +365,7 @@ describe('an explicit ByoipChecks replaces the default', () => {
     expect(violations(synthError(app))).toEqual(['Prod/Mail/Pool2 SesByoip-RegionalQuota']);
   });
 
-  test('the rules run once per pool, however many instances apply', () => {
+  test('fails with each violation once, however many instances apply', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     Aspects.of(app).add(new ByoipChecks());
@@ -346,6 +374,35 @@ describe('an explicit ByoipChecks replaces the default', () => {
     const message = synthError(app);
     expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-NotPublic']);
     expect(message.match(/SesByoip-NotPublic/g)).toHaveLength(1);
+  });
+
+  test('the quota of an account and Region does not depend on the order of its stacks', () => {
+    for (const raisedFirst of [true, false]) {
+      const app = new App();
+      const raised = () => {
+        const stack = new Stack(app, 'Raised', { env: EAST });
+        Aspects.of(stack).add(new ByoipChecks({ maxRangesPerRegion: 8 }));
+        addPools(stack, ranges(6));
+      };
+      const plain = () => addPools(new Stack(app, 'Plain', { env: EAST }), ranges(1, 20));
+      if (raisedFirst) {
+        raised();
+        plain();
+      } else {
+        plain();
+        raised();
+      }
+      expect(() => app.synth()).not.toThrow();
+    }
+  });
+
+  test('an explicit instance with the default limit still overrides a larger one above it', () => {
+    const app = new App();
+    Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 8 }));
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    Aspects.of(stack).add(new ByoipChecks());
+    addPools(stack, ranges(6));
+    expect(violations(synthError(app))).toEqual(['Mail/Pool6 SesByoip-RegionalQuota']);
   });
 
   test.each([0, -1, 1.5, Number.NaN, Infinity])('fails for maxRangesPerRegion %p', (max) => {

@@ -169,7 +169,7 @@ describe('DocumentationRange warning', () => {
   });
 
   test.each([
-    ['the construct, after creating it', (stack: Stack, create: () => ByoipSendingPool) => {
+    ['the construct, after creating it', (_stack: Stack, create: () => ByoipSendingPool) => {
       const pool = create();
       CoreAnnotations.of(pool).acknowledgeWarning(ByoipRuleId.DOCUMENTATION_RANGE, 'example');
     }],

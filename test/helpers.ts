@@ -21,3 +21,8 @@ export function synthError(app: Stage): string {
 export function violations(message: string): string[] {
   return [...message.matchAll(/\[([^\]\s]+)\] \[(SesByoip-[A-Za-z]+)\]/g)].map((m) => `${m[1]} ${m[2]}`);
 }
+
+/** `n` distinct public /24 ranges: 8.8.<from>.0/24, 8.8.<from+1>.0/24 ... */
+export function ranges(n: number, from = 1): string[] {
+  return Array.from({ length: n }, (_, i) => `8.8.${from + i}.0/24`);
+}

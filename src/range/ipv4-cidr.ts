@@ -8,6 +8,8 @@
  * netmasks, IPv6) is rejected with a reason, never guessed at.
  */
 
+import { quote } from '../private/display';
+
 /** The number of IPv4 addresses. */
 const ADDRESS_SPACE = 2 ** 32;
 
@@ -90,10 +92,11 @@ export interface ParsedCidr {
   readonly prefixLength: number;
 }
 
-/** The outcome of {@link parseIpv4Cidr}: a parsed CIDR, or why the text is not one. */
-export type CidrParseResult =
-  | { readonly ok: true; readonly cidr: ParsedCidr }
-  | { readonly ok: false; readonly problem: string };
+/** A parsed value, or why the text is not one. */
+export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+/** The outcome of {@link parseIpv4Cidr}. */
+export type CidrParseResult = ParseResult<ParsedCidr>;
 
 const DECIMAL = /^[0-9]+$/;
 
@@ -104,7 +107,7 @@ const DECIMAL = /^[0-9]+$/;
 export function parseIpv4Cidr(text: string): CidrParseResult {
   const fail = (problem: string): CidrParseResult => ({ ok: false, problem });
   if (typeof text !== 'string') {
-    return fail(`is a ${text === null ? 'null' : typeof text}, not a string`);
+    return fail(`is ${text === null ? 'null' : typeof text}, not a string`);
   }
   if (text.length === 0) {
     return fail('is empty');
@@ -125,59 +128,61 @@ export function parseIpv4Cidr(text: string): CidrParseResult {
   const [addressText, prefixText] = slash;
 
   const address = parseDottedDecimal(addressText);
-  if (typeof address === 'string') {
-    return fail(address);
+  if (!address.ok) {
+    return address;
   }
-
   if (prefixText.includes('.')) {
-    return fail(`gives a netmask ("${prefixText}") where a prefix length is expected`);
+    return fail(`gives a netmask (${quote(prefixText, 20)}) where a prefix length is expected`);
   }
   const prefix = parseDecimal(prefixText, 'prefix length', 32);
-  if (typeof prefix === 'string') {
-    return fail(prefix);
+  if (!prefix.ok) {
+    return prefix;
   }
-  return { ok: true, cidr: { address, prefixLength: prefix } };
+  return { ok: true, value: { address: address.value, prefixLength: prefix.value } };
 }
 
 /**
- * Parses a strict dotted-decimal IPv4 address.
- * @returns the address as an unsigned 32-bit integer, or a description of the problem
+ * Parses a strict dotted-decimal IPv4 address to an unsigned 32-bit integer.
  */
-export function parseDottedDecimal(text: string): number | string {
+export function parseDottedDecimal(text: string): ParseResult<number> {
   if (text.length === 0) {
-    return 'has no address before the "/"';
+    return { ok: false, problem: 'has no address before the "/"' };
   }
   const parts = text.split('.');
   if (parts.length !== 4) {
-    return `has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'} in its address ("${text}"); exactly 4 decimal octets are required (short forms are not accepted)`;
+    return {
+      ok: false,
+      problem: `has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'} in its address (${quote(text, 40)}); exactly 4 decimal octets are required (short forms are not accepted)`,
+    };
   }
   let value = 0;
   for (const part of parts) {
     const octet = parseDecimal(part, 'octet', 255);
-    if (typeof octet === 'string') {
+    if (!octet.ok) {
       return octet;
     }
-    value = value * 256 + octet;
+    value = value * 256 + octet.value;
   }
-  return value;
+  return { ok: true, value };
 }
 
 /** Parses one decimal number without sign or leading zeros, at most `max`. */
-function parseDecimal(text: string, what: string, max: number): number | string {
+function parseDecimal(text: string, what: string, max: number): ParseResult<number> {
+  const fail = (problem: string): ParseResult<number> => ({ ok: false, problem });
   if (text.length === 0) {
-    return `has an empty ${what}`;
+    return fail(`has an empty ${what}`);
   }
   if (!DECIMAL.test(text)) {
-    return `has ${what} "${text}", which is not a decimal number (hex, octal and other forms are not accepted)`;
+    return fail(`has ${what} ${quote(text, 20)}, which is not a decimal number (hex, octal and other forms are not accepted)`);
   }
   if (text.length > 1 && text.startsWith('0')) {
-    return `has ${what} "${text}" with a leading zero (ambiguous: some parsers read it as octal)`;
+    return fail(`has ${what} ${quote(text, 20)} with a leading zero (ambiguous: some parsers read it as octal)`);
   }
   const value = Number(text);
   if (value > max) {
-    return `has ${what} ${text}, greater than ${max}`;
+    return fail(`has ${what} ${quote(text, 20)}, greater than ${max}`);
   }
-  return value;
+  return { ok: true, value };
 }
 
 /** Clears the host bits of `address` for a block of `prefixLength`. */
@@ -200,10 +205,10 @@ export function formatIpv4(address: number): string {
  * Parses a CIDR that must be a valid block (host bits clear), for fixed tables
  * and tests. Throws on anything else.
  */
-export function ipv4Range(text: string): Ipv4Range {
+export function rangeOf(text: string): Ipv4Range {
   const parsed = parseIpv4Cidr(text);
   if (!parsed.ok) {
-    throw new RangeError(`"${text}" ${parsed.problem}`);
+    throw new RangeError(`${quote(text)} ${parsed.problem}`);
   }
-  return new Ipv4Range(parsed.cidr.address, parsed.cidr.prefixLength);
+  return new Ipv4Range(parsed.value.address, parsed.value.prefixLength);
 }

@@ -1,4 +1,4 @@
-import { Ipv4Range, ipv4Range } from './ipv4-cidr';
+import { Ipv4Range, rangeOf } from './ipv4-cidr';
 
 /** An IANA special-purpose IPv4 block (RFC 6890 registry) and why it is special. */
 export interface SpecialPurposeBlock {
@@ -11,7 +11,7 @@ export interface SpecialPurposeBlock {
 }
 
 function block(cidr: string, name: string, rfc: string): SpecialPurposeBlock {
-  return { range: ipv4Range(cidr), name, rfc };
+  return { range: rangeOf(cidr), name, rfc };
 }
 
 /**

@@ -12,51 +12,75 @@ export interface RangeClaim {
   readonly region: string;
   /** Where the claim is made (a construct path), for messages. */
   readonly path: string;
-  /** The quota that governs this claim. */
-  readonly maxRangesPerRegion: number;
+  /** The quota set explicitly for this claim (a ByoipChecks), if any. */
+  readonly maxRangesPerRegion?: number;
 }
 
 /**
  * The rules that look across the whole app: MultiRegion, DuplicateRange and
  * RegionalQuota. `claims` are in construct-tree order; the result maps each
- * claim that breaks a rule to its findings. Runs in time linear in the number
- * of claims.
+ * claim that breaks a rule to its finding (one rule per claim). Runs in time
+ * linear in the number of claims.
  */
-export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Finding[]> {
-  const findings = new Map<RangeClaim, Finding[]>();
-  const add = (claim: RangeClaim, finding: Finding) => {
-    const list = findings.get(claim);
-    if (list) {
-      list.push(finding);
-    } else {
-      findings.set(claim, [finding]);
-    }
-  };
+export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Finding> {
+  const findings = new Map<RangeClaim, Finding>();
 
-  // MultiRegion, else DuplicateRange: one finding per claim of a shared range.
+  // MultiRegion, else DuplicateRange: on every claim of a shared range.
   for (const sameRange of groupBy(claims, (c) => c.range).values()) {
     if (sameRange.length < 2) {
       continue;
     }
     const places = groupBy(sameRange, environmentOf);
     for (const claim of sameRange) {
-      add(claim, places.size > 1 ? multiRegion(claim, places) : duplicateRange(claim, sameRange));
+      findings.set(claim, places.size > 1 ? multiRegion(claim, places) : duplicateRange(claim, sameRange));
     }
   }
 
-  // RegionalQuota: distinct ranges per account and Region, counted in order of appearance.
+  // RegionalQuota: distinct ranges per account and Region, in order of appearance.
   for (const sameEnvironment of groupBy(claims, environmentOf).values()) {
     const ranges = groupBy(sameEnvironment, (c) => c.range);
+    const quota = quotaOf(sameEnvironment);
+    let excess = ranges.size - quota.limit;
+    if (excess <= 0) {
+      continue;
+    }
+    // The ranges over the quota are the last ones, skipping ranges already in
+    // error, which each report one rule only.
     const order = [...ranges.keys()];
-    order.forEach((range, index) => {
-      for (const claim of ranges.get(range)!) {
-        if (index + 1 > claim.maxRangesPerRegion) {
-          add(claim, regionalQuota(claim, order, index + 1));
-        }
+    for (let index = order.length - 1; index >= 0 && excess > 0; index--) {
+      const rangeClaims = ranges.get(order[index])!;
+      if (rangeClaims.some((c) => findings.has(c))) {
+        continue;
       }
-    });
+      for (const claim of rangeClaims) {
+        findings.set(claim, regionalQuota(claim, order, index + 1, quota));
+      }
+      excess--;
+    }
   }
   return findings;
+}
+
+/** The quota of one account and Region. */
+interface Quota {
+  readonly limit: number;
+  /** True if ByoipChecks set it, false if it is SES's default. */
+  readonly explicit: boolean;
+}
+
+/**
+ * The quota belongs to the account and Region, not to a pool: if the claims
+ * there are governed by different explicit limits, the largest applies; if
+ * none is explicit, SES's default.
+ */
+function quotaOf(claims: readonly RangeClaim[]): Quota {
+  let limit: number | undefined;
+  for (const claim of claims) {
+    if (claim.maxRangesPerRegion !== undefined) {
+      limit = Math.max(limit ?? 0, claim.maxRangesPerRegion);
+    }
+  }
+  return limit === undefined ? { limit: DEFAULT_MAX_RANGES_PER_REGION, explicit: false } : { limit, explicit: true };
 }
 
 function environmentOf(claim: RangeClaim): string {
@@ -103,13 +127,12 @@ function duplicateRange(claim: RangeClaim, sameRange: RangeClaim[]): Finding {
 }
 
 /** SesByoip-RegionalQuota: more distinct ranges in one account and Region than the quota. */
-function regionalQuota(claim: RangeClaim, ranges: string[], rank: number): Finding {
-  const limit = claim.maxRangesPerRegion;
+function regionalQuota(claim: RangeClaim, ranges: string[], rank: number, { limit, explicit }: Quota): Finding {
   return {
     ruleId: ByoipRuleId.REGIONAL_QUOTA,
     severity: 'error',
     problem: `account ${claim.account} in Region ${claim.region} has ${ranges.length} distinct BYOIP ranges in this app (${listSome(ranges)}), more than its quota of ${limit}; range ${claim.range} is number ${rank}.`,
-    allowed: `at most ${limit} range${limit === 1 ? '' : 's'} per Region per account (${limit === DEFAULT_MAX_RANGES_PER_REGION ? "SES's default BYOIP quota" : 'the maxRangesPerRegion of ByoipChecks'}).`,
+    allowed: `at most ${limit} range${limit === 1 ? '' : 's'} per Region per account (${explicit ? 'the maxRangesPerRegion of ByoipChecks' : "SES's default BYOIP quota"}).`,
     fix: `remove ranges from this account and Region, or, if AWS raised your quota, declare it once: Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: ${ranges.length} })).`,
   };
 }

@@ -23,18 +23,6 @@ export function formatFinding(finding: Finding): string {
   return `[${finding.ruleId}] ${finding.problem} Allowed: ${finding.allowed} Fix: ${finding.fix}`;
 }
 
-const MAX_QUOTED_LENGTH = 80;
-
-/**
- * A user-supplied value as it appears in messages: JSON-quoted (so whitespace
- * and control characters show) and cut short if it is very long.
- */
-export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  const cut = text.length > MAX_QUOTED_LENGTH ? `${text.slice(0, MAX_QUOTED_LENGTH)}...` : text;
-  return JSON.stringify(cut);
-}
-
 const MAX_LISTED = 10;
 
 /** Joins items for a message, naming at most ten and counting the rest. */

@@ -1,5 +1,6 @@
-import { Finding, quote } from './finding';
+import { Finding } from './finding';
 import { ByoipRuleId } from './rule-id';
+import { quote } from '../private/display';
 
 /** The names SES gives its own pools; a pool of ours must not take them. */
 export const RESERVED_POOL_NAMES: readonly string[] = ['ses-default-dedicated-pool', 'ses-shared-pool'];
@@ -10,7 +11,7 @@ export interface PoolFacts {
   readonly cidr: string;
   /** True if `cidr` is a token (a parameter, an import ...). */
   readonly cidrIsToken: boolean;
-  /** The construct ID of the stack that holds the pool. */
+  /** The construct ID of the stack that holds the pool (the top-level stack, for a nested stack). */
   readonly stackId: string;
   /** The stack's account, or undefined if it is not known at synthesis. */
   readonly account?: string;
@@ -59,7 +60,7 @@ function unresolvedEnvironment(facts: PoolFacts): Finding | undefined {
     severity: 'error',
     problem: `stack "${facts.stackId}" is environment-agnostic: its ${unknown} ${unknown.includes(' and ') ? 'are' : 'is'} not known at synthesis, and a BYOIP range belongs to one Region of one account.`,
     allowed: 'a stack with an explicit account ID and Region.',
-    fix: `give the stack the account and Region that AWS approved the range for, e.g. new Stack(app, '${facts.stackId}', { env: { account: '111122223333', region: 'us-east-1' } }).`,
+    fix: `give the stack (or the Stage that holds it) the account and Region that AWS approved the range for, e.g. new Stack(scope, '${facts.stackId}', { env: { account: '111122223333', region: 'us-east-1' } }).`,
   };
 }
 

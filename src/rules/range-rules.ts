@@ -1,5 +1,6 @@
-import { Finding, quote } from './finding';
+import { Finding } from './finding';
 import { ByoipRuleId } from './rule-id';
+import { quote } from '../private/display';
 import { hasHostBits, Ipv4Range, ParsedCidr, parseIpv4Cidr } from '../range/ipv4-cidr';
 import {
   DOCUMENTATION_BLOCKS,
@@ -31,11 +32,11 @@ export function checkRange(cidr: string): RangeVerdict {
   if (!parsed.ok) {
     return reject(invalidCidr(cidr, parsed.problem));
   }
-  const rejection = prefixLength(cidr, parsed.cidr) ?? hostBits(cidr, parsed.cidr);
+  const rejection = prefixLength(cidr, parsed.value) ?? hostBits(cidr, parsed.value);
   if (rejection) {
     return reject(rejection);
   }
-  const range = new Ipv4Range(parsed.cidr.address, parsed.cidr.prefixLength);
+  const range = new Ipv4Range(parsed.value.address, parsed.value.prefixLength);
   const nonPublic = findOverlappingBlock(range, NON_PUBLIC_BLOCKS);
   if (nonPublic) {
     return reject(notPublic(cidr, nonPublic));
@@ -81,7 +82,7 @@ function prefixLength(cidr: string, parsed: ParsedCidr): Finding | undefined {
   const fix =
     n > BYOIP_PREFIX_LENGTH
       ? `bring the whole /24 that contains it, "${enclosing}", if that is the range AWS approved.`
-      : `create one ByoipSendingPool per approved /24, e.g. "${enclosing}" (an account holds at most 5 ranges per Region unless AWS raised its quota).`;
+      : `create one ByoipSendingPool per approved /24, e.g. "${enclosing}" (each counts toward the account's BYOIP quota in the Region).`;
   return {
     ruleId: ByoipRuleId.PREFIX_LENGTH,
     severity: 'error',

@@ -2,7 +2,7 @@ import {
   formatIpv4,
   hasHostBits,
   Ipv4Range,
-  ipv4Range,
+  rangeOf,
   parseDottedDecimal,
   parseIpv4Cidr,
 } from '../../src/range/ipv4-cidr';
@@ -16,7 +16,7 @@ describe('parseIpv4Cidr', () => {
     ['10.0.0.0/10', 0x0a000000, 10],
     ['100.64.0.0/24', 0x64400000, 24],
   ])('accepts %s', (text, address, prefixLength) => {
-    expect(parseIpv4Cidr(text)).toEqual({ ok: true, cidr: { address, prefixLength } });
+    expect(parseIpv4Cidr(text)).toEqual({ ok: true, value: { address, prefixLength } });
   });
 
   test.each([
@@ -71,22 +71,35 @@ describe('parseIpv4Cidr', () => {
   });
 
   test('rejects values that are not strings (plain JavaScript callers)', () => {
-    expect(parseIpv4Cidr(undefined as unknown as string)).toEqual({ ok: false, problem: 'is a undefined, not a string' });
-    expect(parseIpv4Cidr(null as unknown as string)).toEqual({ ok: false, problem: 'is a null, not a string' });
+    expect(parseIpv4Cidr(undefined as unknown as string)).toEqual({ ok: false, problem: 'is undefined, not a string' });
+    expect(parseIpv4Cidr(null as unknown as string)).toEqual({ ok: false, problem: 'is null, not a string' });
   });
 
-  test('stays fast on a very long input (no backtracking)', () => {
+  test('keeps its message short on a very long input', () => {
     const result = parseIpv4Cidr(`${'1.'.repeat(100_000)}1/24`);
     expect(result.ok).toBe(false);
+    expect(!result.ok && result.problem.length).toBeLessThan(200);
+    const octet = parseIpv4Cidr(`1.1.1.${'9'.repeat(10_000)}/24`);
+    expect(!octet.ok && octet.problem).toBe(`has octet "${'9'.repeat(20)}...", greater than 255`);
+  });
+
+  test.each([
+    ['8.8.8.0/24\u200b', 'has prefix length "24\\u200b", which is not a decimal number'],
+    ['8.8.8.0/2\u00a04', 'contains whitespace'],
+    ['8.8.\u0660.0/24', 'has octet "\\u0660", which is not a decimal number'],
+  ])('names invisible and look-alike characters: %s', (escaped, problem) => {
+    const result = parseIpv4Cidr(JSON.parse(`"${escaped}"`));
+    expect(!result.ok && result.problem).toContain(problem);
   });
 });
 
 describe('parseDottedDecimal', () => {
   test('parses an address to an unsigned integer', () => {
-    expect(parseDottedDecimal('203.0.113.255')).toBe(0xcb0071ff);
+    expect(parseDottedDecimal('203.0.113.255')).toEqual({ ok: true, value: 0xcb0071ff });
   });
   test('returns the problem of a bad address', () => {
-    expect(parseDottedDecimal('203.0.113')).toContain('exactly 4 decimal octets');
+    const result = parseDottedDecimal('203.0.113');
+    expect(!result.ok && result.problem).toContain('exactly 4 decimal octets');
   });
 });
 
@@ -103,7 +116,7 @@ describe('hasHostBits', () => {
   ])('%s -> %s', (text, expected) => {
     const parsed = parseIpv4Cidr(text);
     if (!parsed.ok) throw new Error(parsed.problem);
-    expect(hasHostBits(parsed.cidr)).toBe(expected);
+    expect(hasHostBits(parsed.value)).toBe(expected);
   });
 });
 
@@ -118,7 +131,7 @@ describe('formatIpv4', () => {
 });
 
 describe('Ipv4Range', () => {
-  const range = ipv4Range('198.51.100.0/24');
+  const range = rangeOf('198.51.100.0/24');
 
   test('lists the 256 addresses of a /24 in order', () => {
     const addresses = range.addresses();
@@ -130,7 +143,7 @@ describe('Ipv4Range', () => {
   });
 
   test('lists the addresses of a block that ends the address space', () => {
-    expect(ipv4Range('255.255.255.252/30').addresses()).toEqual([
+    expect(rangeOf('255.255.255.252/30').addresses()).toEqual([
       '255.255.255.252',
       '255.255.255.253',
       '255.255.255.254',
@@ -139,14 +152,14 @@ describe('Ipv4Range', () => {
   });
 
   test('fails to list the addresses of a block larger than a /16', () => {
-    expect(() => ipv4Range('10.0.0.0/8').addresses()).toThrow(/refusing to list the 16777216 addresses/);
+    expect(() => rangeOf('10.0.0.0/8').addresses()).toThrow(/refusing to list the 16777216 addresses/);
   });
 
   test('knows its size, last address and canonical form', () => {
     expect(range.size).toBe(256);
     expect(formatIpv4(range.last)).toBe('198.51.100.255');
     expect(range.toString()).toBe('198.51.100.0/24');
-    expect(ipv4Range('0.0.0.0/0').size).toBe(2 ** 32);
+    expect(rangeOf('0.0.0.0/0').size).toBe(2 ** 32);
   });
 
   test('contains its own addresses and sub-blocks, nothing else', () => {
@@ -154,17 +167,17 @@ describe('Ipv4Range', () => {
     expect(range.contains(0xc63364ff)).toBe(true);
     expect(range.contains(0xc63363ff)).toBe(false);
     expect(range.contains(0xc6336500)).toBe(false);
-    expect(range.contains(ipv4Range('198.51.100.128/25'))).toBe(true);
+    expect(range.contains(rangeOf('198.51.100.128/25'))).toBe(true);
     expect(range.contains(range)).toBe(true);
-    expect(range.contains(ipv4Range('198.51.0.0/16'))).toBe(false);
-    expect(ipv4Range('198.51.0.0/16').contains(range)).toBe(true);
+    expect(range.contains(rangeOf('198.51.0.0/16'))).toBe(false);
+    expect(rangeOf('198.51.0.0/16').contains(range)).toBe(true);
   });
 
   test('overlaps blocks that share an address', () => {
-    expect(range.overlaps(ipv4Range('198.51.0.0/16'))).toBe(true);
-    expect(range.overlaps(ipv4Range('198.51.100.255/32'))).toBe(true);
-    expect(range.overlaps(ipv4Range('198.51.101.0/24'))).toBe(false);
-    expect(range.overlaps(ipv4Range('198.51.99.0/24'))).toBe(false);
+    expect(range.overlaps(rangeOf('198.51.0.0/16'))).toBe(true);
+    expect(range.overlaps(rangeOf('198.51.100.255/32'))).toBe(true);
+    expect(range.overlaps(rangeOf('198.51.101.0/24'))).toBe(false);
+    expect(range.overlaps(rangeOf('198.51.99.0/24'))).toBe(false);
   });
 
   test('containing() clears host bits', () => {
@@ -178,6 +191,6 @@ describe('Ipv4Range', () => {
     expect(() => new Ipv4Range(0, 33)).toThrow(/prefix length must be an integer from 0 to 32/);
     expect(() => new Ipv4Range(-1, 24)).toThrow(/unsigned 32-bit integer/);
     expect(() => new Ipv4Range(2 ** 32, 24)).toThrow(/unsigned 32-bit integer/);
-    expect(() => ipv4Range('10.0.0.0')).toThrow(/no prefix length/);
+    expect(() => rangeOf('10.0.0.0')).toThrow(/no prefix length/);
   });
 });

@@ -1,22 +1,22 @@
 import { checkClaims, RangeClaim } from '../../src/rules/app-rules';
 import { formatFinding } from '../../src/rules/finding';
 import { ByoipRuleId } from '../../src/rules/rule-id';
+import { ranges } from '../helpers';
 
-function claim(range: string, path: string, env = '111111111111/us-east-1', maxRangesPerRegion = 5): RangeClaim {
+function claim(range: string, path: string, env = '111111111111/us-east-1', maxRangesPerRegion?: number): RangeClaim {
   const [account, region] = env.split('/');
   return { range, account, region, path, maxRangesPerRegion };
 }
 
-/** The rule IDs found for each claim, by path. */
-function rulesByPath(claims: RangeClaim[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [c, findings] of checkClaims(claims)) {
-    out[c.path] = findings.map((f) => f.ruleId);
+/** The rule ID found for each claim, by path. */
+function rulesByPath(claims: RangeClaim[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [c, finding] of checkClaims(claims)) {
+    out[c.path] = finding.ruleId;
   }
   return out;
 }
 
-const ranges = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `8.8.${from + i}.0/24`);
 
 describe('checkClaims', () => {
   test('finds nothing for distinct ranges within the quota', () => {
@@ -27,10 +27,10 @@ describe('checkClaims', () => {
   test('DuplicateRange: the same range twice in one account and Region, reported on each claim', () => {
     const claims = [claim('8.8.8.0/24', 'A/Pool'), claim('8.8.8.0/24', 'B/Pool'), claim('8.8.9.0/24', 'C/Pool')];
     expect(rulesByPath(claims)).toEqual({
-      'A/Pool': [ByoipRuleId.DUPLICATE_RANGE],
-      'B/Pool': [ByoipRuleId.DUPLICATE_RANGE],
+      'A/Pool': ByoipRuleId.DUPLICATE_RANGE,
+      'B/Pool': ByoipRuleId.DUPLICATE_RANGE,
     });
-    const [first] = checkClaims(claims).get(claims[0])!;
+    const first = checkClaims(claims).get(claims[0])!;
     expect(formatFinding(first)).toBe(
       '[SesByoip-DuplicateRange] range 8.8.8.0/24 is claimed 2 times in account 111111111111, Region us-east-1 (also by B/Pool); an address can sit in one dedicated IP pool only.' +
         ' Allowed: one ByoipSendingPool per range; other configuration sets can send through its pool (pass its dedicatedIpPool to ses.ConfigurationSet).' +
@@ -41,10 +41,10 @@ describe('checkClaims', () => {
   test('MultiRegion, not DuplicateRange: the same range in two Regions', () => {
     const claims = [claim('8.8.8.0/24', 'East/Pool'), claim('8.8.8.0/24', 'West/Pool', '111111111111/us-west-2')];
     expect(rulesByPath(claims)).toEqual({
-      'East/Pool': [ByoipRuleId.MULTI_REGION],
-      'West/Pool': [ByoipRuleId.MULTI_REGION],
+      'East/Pool': ByoipRuleId.MULTI_REGION,
+      'West/Pool': ByoipRuleId.MULTI_REGION,
     });
-    const [finding] = checkClaims(claims).get(claims[1])!;
+    const finding = checkClaims(claims).get(claims[1])!;
     expect(finding.problem).toBe(
       'range 8.8.8.0/24 is used in 2 account/Region pairs: 111111111111/us-east-1 (East/Pool), 111111111111/us-west-2 (West/Pool); AWS approves a BYOIP range for one Region of one account.',
     );
@@ -53,8 +53,8 @@ describe('checkClaims', () => {
   test('MultiRegion: the same range in two accounts of one Region', () => {
     const claims = [claim('8.8.8.0/24', 'A/Pool'), claim('8.8.8.0/24', 'B/Pool', '222222222222/us-east-1')];
     expect(rulesByPath(claims)).toEqual({
-      'A/Pool': [ByoipRuleId.MULTI_REGION],
-      'B/Pool': [ByoipRuleId.MULTI_REGION],
+      'A/Pool': ByoipRuleId.MULTI_REGION,
+      'B/Pool': ByoipRuleId.MULTI_REGION,
     });
   });
 
@@ -65,16 +65,16 @@ describe('checkClaims', () => {
       claim('8.8.8.0/24', 'C/Pool', '111111111111/eu-west-1'),
     ];
     expect(rulesByPath(claims)).toEqual({
-      'A/Pool': [ByoipRuleId.MULTI_REGION],
-      'B/Pool': [ByoipRuleId.MULTI_REGION],
-      'C/Pool': [ByoipRuleId.MULTI_REGION],
+      'A/Pool': ByoipRuleId.MULTI_REGION,
+      'B/Pool': ByoipRuleId.MULTI_REGION,
+      'C/Pool': ByoipRuleId.MULTI_REGION,
     });
   });
 
   test('RegionalQuota: the sixth distinct range of an account and Region, and only it', () => {
     const claims = ranges(6).map((r, i) => claim(r, `P${i + 1}`));
-    expect(rulesByPath(claims)).toEqual({ P6: [ByoipRuleId.REGIONAL_QUOTA] });
-    const [finding] = checkClaims(claims).get(claims[5])!;
+    expect(rulesByPath(claims)).toEqual({ P6: ByoipRuleId.REGIONAL_QUOTA });
+    const finding = checkClaims(claims).get(claims[5])!;
     expect(formatFinding(finding)).toBe(
       '[SesByoip-RegionalQuota] account 111111111111 in Region us-east-1 has 6 distinct BYOIP ranges in this app (8.8.1.0/24, 8.8.2.0/24, 8.8.3.0/24, 8.8.4.0/24, 8.8.5.0/24, 8.8.6.0/24), more than its quota of 5; range 8.8.6.0/24 is number 6.' +
         " Allowed: at most 5 ranges per Region per account (SES's default BYOIP quota)." +
@@ -94,34 +94,53 @@ describe('checkClaims', () => {
   test('duplicates do not count twice toward the quota', () => {
     const claims = [...ranges(5).map((r, i) => claim(r, `P${i}`)), claim('8.8.1.0/24', 'Again')];
     expect(rulesByPath(claims)).toEqual({
-      P0: [ByoipRuleId.DUPLICATE_RANGE],
-      Again: [ByoipRuleId.DUPLICATE_RANGE],
+      P0: ByoipRuleId.DUPLICATE_RANGE,
+      Again: ByoipRuleId.DUPLICATE_RANGE,
     });
   });
 
-  test('every claim of a range beyond the quota is reported', () => {
+  test('one rule per claim: the quota is reported on a range that has no other finding', () => {
     const claims = [...ranges(6).map((r, i) => claim(r, `P${i + 1}`)), claim('8.8.6.0/24', 'Again')];
     expect(rulesByPath(claims)).toEqual({
-      P6: [ByoipRuleId.DUPLICATE_RANGE, ByoipRuleId.REGIONAL_QUOTA],
-      Again: [ByoipRuleId.DUPLICATE_RANGE, ByoipRuleId.REGIONAL_QUOTA],
+      P5: ByoipRuleId.REGIONAL_QUOTA,
+      P6: ByoipRuleId.DUPLICATE_RANGE,
+      Again: ByoipRuleId.DUPLICATE_RANGE,
     });
+  });
+
+  test('one rule per claim: a range used in two Regions is MultiRegion, the quota goes to another', () => {
+    const claims = [...ranges(6).map((r, i) => claim(r, `East${i + 1}`)), claim('8.8.6.0/24', 'West', '111111111111/us-west-2')];
+    expect(rulesByPath(claims)).toEqual({
+      East5: ByoipRuleId.REGIONAL_QUOTA,
+      East6: ByoipRuleId.MULTI_REGION,
+      West: ByoipRuleId.MULTI_REGION,
+    });
+  });
+
+  test('the quota of an account and Region is the largest explicit limit among its claims, whatever their order', () => {
+    const raised = ranges(6).map((r, i) => claim(r, `Raised${i}`, undefined, 8));
+    const other = claim('8.8.20.0/24', 'Default');
+    expect(checkClaims([...raised, other]).size).toBe(0);
+    expect(checkClaims([other, ...raised]).size).toBe(0);
+    const lowered = [claim('8.8.1.0/24', 'Low', undefined, 2), claim('8.8.2.0/24', 'A'), claim('8.8.3.0/24', 'B')];
+    expect(rulesByPath(lowered)).toEqual({ B: ByoipRuleId.REGIONAL_QUOTA });
   });
 
   test('a raised quota allows more ranges, a lowered one fewer', () => {
     expect(checkClaims(ranges(8).map((r, i) => claim(r, `P${i}`, undefined, 8))).size).toBe(0);
     expect(rulesByPath(ranges(9).map((r, i) => claim(r, `P${i}`, undefined, 8)))).toEqual({
-      P8: [ByoipRuleId.REGIONAL_QUOTA],
+      P8: ByoipRuleId.REGIONAL_QUOTA,
     });
     expect(rulesByPath(ranges(3).map((r, i) => claim(r, `P${i}`, undefined, 2)))).toEqual({
-      P2: [ByoipRuleId.REGIONAL_QUOTA],
+      P2: ByoipRuleId.REGIONAL_QUOTA,
     });
-    const [finding] = [...checkClaims(ranges(3).map((r, i) => claim(r, `P${i}`, undefined, 1))).values()][0];
+    const [finding] = [...checkClaims(ranges(3).map((r, i) => claim(r, `P${i}`, undefined, 1))).values()];
     expect(finding.allowed).toBe('at most 1 range per Region per account (the maxRangesPerRegion of ByoipChecks).');
   });
 
   test('long lists in messages are cut after ten items', () => {
     const claims = ranges(30).map((r, i) => claim(r, `P${i}`));
-    const [finding] = checkClaims(claims).get(claims[29])!;
+    const finding = checkClaims(claims).get(claims[29])!;
     expect(finding.problem).toContain('8.8.10.0/24 and 20 more), more than its quota of 5');
   });
 });

@@ -37,7 +37,8 @@ describe('checkPool', () => {
     const findings = checkPool({ ...GOOD, ...facts });
     expect(findings.map((f) => f.ruleId)).toEqual([ByoipRuleId.UNRESOLVED_ENVIRONMENT]);
     expect(findings[0].problem).toContain(`stack "Mail" is environment-agnostic: ${words}`);
-    expect(findings[0].fix).toContain("new Stack(app, 'Mail', { env: { account:");
+    expect(findings[0].fix).toContain('(or the Stage that holds it)');
+    expect(findings[0].fix).toContain("new Stack(scope, 'Mail', { env: { account:");
   });
 
   test('ManagedScaling: only MANAGED fires', () => {
