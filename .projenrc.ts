@@ -48,6 +48,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     // The real CDK CLI, for `npm run example`.
     'aws-cdk@^2.1100.0',
+    // The deploy-time handler's SES client: bundled into its Lambda asset at
+    // build time, so it is not a runtime dependency of the library.
+    '@aws-sdk/client-sesv2@^3.1000.0',
+    'aws-sdk-client-mock@^4.1.0',
   ],
 
   gitignore: ['cdk.out', '*.cdk.out'],
@@ -57,9 +61,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 });
 
+// The deploy-time handler (src/handler) runs in Lambda: bundle it with the
+// AWS SDK into one file, so the version it was tested with is the one that runs.
+project.bundler.addBundle('src/handler/index.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: [],
+});
+// The construct's Lambda code is that bundle, so tests need it: build it first.
+project.testTask.prependSpawn(project.bundler.bundleTask);
+// The handler's dependencies are bundled into it: build-time dependencies for the library.
+project.eslint?.addOverride({
+  files: ['src/handler/**'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+
 // `npm run example` synthesizes the example app with the real CDK CLI.
 // Extra arguments go to `cdk synth`, e.g. `npm run example -- -c cidr=192.0.2.0/24`.
-project.addTask('example', {
+const example = project.addTask('example', {
   description: 'Synthesize the example app (examples/app.ts) with the AWS CDK CLI',
   env: {
     // No AWS account is needed: the example stack has an explicit account and Region.
@@ -73,6 +92,8 @@ project.addTask('example', {
     },
   ],
 });
+// The example's stack holds the handler's Lambda code: bundle it first.
+example.prependSpawn(project.bundler.bundleTask);
 
 // eslint type-checks .projenrc.ts against the dev tsconfig too ("**/*.ts" skips dotfiles).
 project.tsconfigDev.addInclude('.projenrc.ts');

@@ -1,0 +1,169 @@
+/**
+ * The handler's thin layer over the SES v2 API: the three operations it
+ * needs, each paced and retried by an AdaptivePacer, with SES's errors sorted
+ * into throttling, transient and final.
+ */
+import {
+  GetDedicatedIpsCommand,
+  PutDedicatedIpInPoolCommand,
+  PutDedicatedIpWarmupAttributesCommand,
+  SESv2Client,
+} from '@aws-sdk/client-sesv2';
+import { AdaptivePacer, FailureKind, OutOfTime } from './pacer';
+import { DEFAULT_POOL } from './resource-properties';
+
+/** Where one dedicated IP of the account is, and its warm-up. */
+export interface DedicatedIpState {
+  readonly ip: string;
+  /** Its pool; DEFAULT_POOL if it is in no named pool. */
+  readonly pool: string;
+  /** 0-100, or undefined if SES did not say. */
+  readonly warmupPercentage?: number;
+}
+
+/** The account's dedicated IPs in this Region, by address. */
+export type AccountState = ReadonlyMap<string, DedicatedIpState>;
+
+/** The page size of GetDedicatedIps. */
+const PAGE_SIZE = 100;
+
+/** Counts of successful calls by kind. */
+export interface CallCounts {
+  reads: number;
+  moves: number;
+  warmupWrites: number;
+}
+
+/**
+ * SES v2 operations as the handler uses them. Every call goes through the
+ * pacer and must start before `deadline` (else OutOfTime).
+ */
+export class SesGateway {
+  public readonly counts: CallCounts = { reads: 0, moves: 0, warmupWrites: 0 };
+
+  constructor(
+    private readonly client: SESv2Client,
+    public readonly pacer: AdaptivePacer,
+    private readonly deadline: number,
+  ) {}
+
+  /** Reads every dedicated IP of the account, following NextToken to the end. */
+  public async readAccountState(onPage?: (addressesSoFar: number) => void): Promise<AccountState> {
+    const state = new Map<string, DedicatedIpState>();
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.call('GetDedicatedIps', () =>
+        this.client.send(new GetDedicatedIpsCommand({ PageSize: PAGE_SIZE, NextToken: token })),
+      );
+      this.counts.reads++;
+      for (const dedicatedIp of page.DedicatedIps ?? []) {
+        if (dedicatedIp.Ip) {
+          state.set(dedicatedIp.Ip, {
+            ip: dedicatedIp.Ip,
+            pool: dedicatedIp.PoolName || DEFAULT_POOL,
+            warmupPercentage: dedicatedIp.WarmupPercentage,
+          });
+        }
+      }
+      onPage?.(state.size);
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return state;
+  }
+
+  /**
+   * Moves one address into `pool` (DEFAULT_POOL releases it from its pool).
+   * @returns 'not-found' if SES does not know the address (or the pool)
+   */
+  public async moveToPool(ip: string, pool: string): Promise<'moved' | 'not-found'> {
+    try {
+      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, () =>
+        this.client.send(new PutDedicatedIpInPoolCommand({ Ip: ip, DestinationPoolName: pool })),
+      );
+    } catch (error) {
+      if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
+        return 'not-found';
+      }
+      throw error;
+    }
+    this.counts.moves++;
+    return 'moved';
+  }
+
+  /** Sets the warm-up percentage of one address. */
+  public async setWarmup(ip: string, percentage: number): Promise<void> {
+    await this.call(`PutDedicatedIpWarmupAttributes ${ip} to ${percentage}`, () =>
+      this.client.send(new PutDedicatedIpWarmupAttributesCommand({ Ip: ip, WarmupPercentage: percentage })),
+    );
+    this.counts.warmupWrites++;
+  }
+
+  /** Runs one SES call through the pacer; a final failure names the call. */
+  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await this.pacer.run(send, classifySesError, this.deadline);
+    } catch (error) {
+      throw error instanceof OutOfTime ? error : new SesCallError(what, error);
+    }
+  }
+}
+
+/** A final failure of an SES call, naming the call and SES's answer. */
+export class SesCallError extends Error {
+  constructor(what: string, public readonly cause: unknown) {
+    super(`SES ${what} failed: ${describeSesError(cause)}`);
+    this.name = 'SesCallError';
+  }
+}
+
+const THROTTLING_ERRORS = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling']);
+const TRANSIENT_ERRORS = new Set([
+  'ConcurrentModificationException',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/**
+ * Sorts an SES (or network) error: throttling is adapted to, transient
+ * errors are retried, anything else (BadRequest, AccessDenied, NotFound ...)
+ * is final.
+ */
+export function classifySesError(error: unknown): FailureKind {
+  const name = errorName(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (THROTTLING_ERRORS.has(name) || status === 429) {
+    return 'throttled';
+  }
+  const code = (error as { code?: string })?.code;
+  if (TRANSIENT_ERRORS.has(name) || (status !== undefined && status >= 500) || (code && NETWORK_ERROR_CODES.has(code))) {
+    return 'transient';
+  }
+  if (status === undefined && /socket hang up|ECONNRESET|EPIPE/i.test(errorMessage(error))) {
+    return 'transient';
+  }
+  return 'fatal';
+}
+
+/** The error's name (SES exception name), or '' if it has none. */
+export function errorName(error: unknown): string {
+  return typeof (error as { name?: unknown })?.name === 'string' ? (error as { name: string }).name : '';
+}
+
+/** The error's message, or its string form. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** "Name: message" of an SES error, for failure reasons. */
+export function describeSesError(error: unknown): string {
+  const name = errorName(error);
+  const message = errorMessage(error);
+  return name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message;
+}

@@ -1,0 +1,435 @@
+/**
+ * Deploy scenarios: the real handlers (src/handler/index.ts) and the real SDK
+ * client, talking HTTP to a local SES v2 endpoint through
+ * AWS_ENDPOINT_URL_SESV2. After each scenario, every address of the account
+ * must be where it belongs: none lost, none outside the range touched.
+ */
+import { isComplete, onEvent } from '../../src/handler/index';
+import { ResourceEvent } from '../../src/handler/pool-addresses';
+import { PoolAddressesProperties } from '../../src/handler/resource-properties';
+import { rangeOf } from '../../src/range/ipv4-cidr';
+import { WarmupMode } from '../../src/warmup-mode';
+import { DEFAULT_POOL, LocalSesEndpoint } from '../support/local-ses-endpoint';
+
+// A ceiling for a slow machine, not a timing assertion.
+jest.setTimeout(120_000);
+
+const RANGE = '203.0.113.0/24';
+const OTHER_RANGE = '198.51.100.0/24';
+const ADDRESSES = rangeOf(RANGE).addresses();
+const POOL = 'byoip-pool';
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
+
+let ep: LocalSesEndpoint;
+let logs: string[];
+const savedEnv = { ...process.env };
+
+beforeEach(async () => {
+  ep = await LocalSesEndpoint.start({ seed: 7 });
+  Object.assign(process.env, ep.clientEnv());
+  logs = [];
+  jest.spyOn(console, 'log').mockImplementation((line: string) => {
+    logs.push(line);
+  });
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  process.env = { ...savedEnv };
+  await ep.stop();
+});
+
+function properties(overrides: Partial<PoolAddressesProperties> = {}): PoolAddressesProperties {
+  return { Cidr: RANGE, PoolName: POOL, Warmup: WarmupMode.LEAVE_AS_IS, AdoptAddressesFromOtherPools: 'false', ...overrides };
+}
+
+function request(
+  type: ResourceEvent['RequestType'],
+  props: PoolAddressesProperties,
+  extra: Partial<ResourceEvent> = {},
+): ResourceEvent {
+  return {
+    RequestType: type,
+    StackId: STACK_ID,
+    RequestId: `req-${Math.random()}`,
+    LogicalResourceId: 'SendingPoolAddresses',
+    ResourceType: 'Custom::SesByoipPoolAddresses',
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/secret-signature',
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:x', ...props },
+    ...extra,
+  };
+}
+
+/** A Lambda context whose invocation has `ms` left. */
+function context(ms = 60_000) {
+  const end = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => end - Date.now() };
+}
+
+/**
+ * Runs a request as the Provider framework does: onEvent, then isComplete
+ * until it reports completion, each invocation with `budgetMs`.
+ */
+async function run(event: ResourceEvent, budgetMs = 60_000) {
+  const { PhysicalResourceId } = await onEvent(event, context(budgetMs));
+  const waiting = { ...event, PhysicalResourceId };
+  for (let checks = 1; checks <= 200; checks++) {
+    const result = await isComplete(waiting, context(budgetMs));
+    if (result.IsComplete) {
+      return { physicalId: PhysicalResourceId, data: result.Data, checks };
+    }
+    expect(result.Data).toBeUndefined(); // the framework refuses Data with IsComplete false
+  }
+  throw new Error('never completed');
+}
+
+/** The addresses of the account, by pool. */
+function byPool(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [ip, { pool }] of Object.entries(ep.snapshot())) {
+    (out[pool] ??= []).push(ip);
+  }
+  return out;
+}
+
+/** How many times each address was moved successfully, by destination. */
+function moves(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const call of ep.calls) {
+    if (call.operation === 'PutDedicatedIpInPool' && call.outcome === 'ok') {
+      const key = `${call.ip} -> ${call.pool}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+function writes(): number {
+  return ep.calls.filter((c) => c.operation !== 'GetDedicatedIps' && c.outcome === 'ok').length;
+}
+
+/** The account holds the range in `pool`, and the bystanders where they were. */
+function expectRangeIn(pool: string) {
+  const pools = byPool();
+  expect((pools[pool] ?? []).filter((ip) => ADDRESSES.includes(ip)).sort()).toEqual([...ADDRESSES].sort());
+  expect(ep.addressesIn('marketing')).toEqual(['192.0.2.10', '192.0.2.11']);
+  expect(rangeOf(OTHER_RANGE).addresses().every((ip) => ep.poolOf(ip) === DEFAULT_POOL)).toBe(true);
+}
+
+/** Bystanders: another range in the default pool, and addresses in someone else's pool. */
+function seedBystanders() {
+  ep.provisionRange(OTHER_RANGE);
+  ep.createPool('marketing');
+  ep.provisionAddress('192.0.2.10', { pool: 'marketing' });
+  ep.provisionAddress('192.0.2.11', { pool: 'marketing' });
+}
+
+describe('create', () => {
+  test('moves each of the 256 addresses into the pool exactly once, and nothing else', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+
+    const { physicalId, data } = await run(request('Create', properties()));
+
+    expect(physicalId).toBe(`${POOL}|${RANGE}`);
+    expectRangeIn(POOL);
+    const moved = moves();
+    expect(moved.size).toBe(256);
+    expect([...moved.keys()].every((key) => key.endsWith(`-> ${POOL}`))).toBe(true);
+    expect([...moved.values()].every((n) => n === 1)).toBe(true);
+    expect([...moved.keys()].every((key) => ADDRESSES.includes(key.split(' ')[0]))).toBe(true);
+    expect(ep.countCalls().byOperation.PutDedicatedIpWarmupAttributes).toBeUndefined();
+    expect(JSON.stringify(data).length).toBeLessThan(200);
+    expect(data).toEqual({ AddressesInPool: '256' });
+  });
+
+  test('fails before any write when the range is not provisioned at all', async () => {
+    ep.provisionRange(OTHER_RANGE);
+    ep.createPool(POOL);
+    await expect(onEvent(request('Create', properties()), context())).rejects.toThrow(
+      '256 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs of account 111122223333 in us-east-1 (203.0.113.0, 203.0.113.1, 203.0.113.2, 203.0.113.3, 203.0.113.4 and 251 more): ' +
+        'the BYOIP range has not been provisioned to account 111122223333 in Region us-east-1 yet, or it was approved for another Region.',
+    );
+    expect(writes()).toBe(0);
+  });
+
+  test('fails before any write when the range is partly provisioned, naming the missing addresses', async () => {
+    ep.provisionRange(RANGE, { except: ['203.0.113.17', '203.0.113.200'] });
+    ep.createPool(POOL);
+    const error = await onEvent(request('Create', properties()), context()).catch((e: Error) => e);
+    expect((error as Error).message).toContain('2 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs of account 111122223333 in us-east-1 (203.0.113.17, 203.0.113.200)');
+    expect((error as Error).message).toContain('Nothing was moved.');
+    expect(writes()).toBe(0);
+  });
+
+  test('fails before any write when addresses sit in another pool, naming it', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('transactional');
+    for (const ip of ['203.0.113.5', '203.0.113.6', '203.0.113.7']) {
+      ep.provisionAddress(ip, { pool: 'transactional' });
+    }
+    await expect(onEvent(request('Create', properties()), context())).rejects.toThrow(
+      '3 addresses of 203.0.113.0/24 are in other dedicated IP pools: transactional (3: 203.0.113.5, 203.0.113.6, 203.0.113.7).',
+    );
+    expect(writes()).toBe(0);
+    expect(ep.addressesIn('transactional')).toHaveLength(3);
+  });
+
+  test('takes addresses from another pool when adoptAddressesFromOtherPools is true', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('transactional');
+    ep.provisionAddress('203.0.113.5', { pool: 'transactional' });
+    await run(request('Create', properties({ AdoptAddressesFromOtherPools: 'true' })));
+    expectRangeIn(POOL);
+    expect(ep.addressesIn('transactional')).toEqual([]);
+  });
+
+  test('fails when a check finds foreign addresses that appeared after onEvent, and puts back what it moved', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('transactional');
+    const event = request('Create', properties());
+    const { PhysicalResourceId } = await onEvent(event, context());
+    ep.provisionAddress('203.0.113.9', { pool: 'transactional' });
+    await expect(isComplete({ ...event, PhysicalResourceId }, context())).rejects.toThrow(/in other dedicated IP pools: transactional/);
+    expect(ep.addressesIn(POOL)).toEqual([]);
+  });
+
+  test('is already done when the range is in the pool', async () => {
+    ep.provisionRange(RANGE, { pool: undefined });
+    ep.createPool(POOL);
+    for (const ip of ADDRESSES) ep.provisionAddress(ip, { pool: POOL });
+    await run(request('Create', properties()));
+    expect(writes()).toBe(0);
+  });
+
+  test('reads a default pool reported by name like one reported by omission', async () => {
+    await ep.stop();
+    ep = await LocalSesEndpoint.start({ defaultPoolReporting: 'named' });
+    Object.assign(process.env, ep.clientEnv());
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    await run(request('Create', properties()));
+    expectRangeIn(POOL);
+  });
+
+  test('pages through the account state whatever the page size', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.forcePageSize(7);
+    await run(request('Create', properties()));
+    expectRangeIn(POOL);
+    expect(ep.countCalls().byOperation.GetDedicatedIps!.ok).toBeGreaterThanOrEqual(2 * Math.ceil(516 / 7));
+  });
+});
+
+describe('pacing and faults', () => {
+  test('adapts to throttling instead of failing, and never moves an address twice', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.setRate(200, 1);
+    await run(request('Create', properties()));
+    expectRangeIn(POOL);
+    expect(ep.countCalls().throttled).toBeGreaterThan(0);
+    expect([...moves().values()].every((n) => n === 1)).toBe(true);
+  });
+
+  test('rides out a storm of 429s', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.throttleFor(1_500);
+    await run(request('Create', properties()));
+    expect(ep.addressesIn(POOL)).toHaveLength(256);
+    expect(ep.countCalls().fault).toBeGreaterThan(5);
+  });
+
+  test('retries transient errors: 500s, ConcurrentModification, connection resets, slow answers', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.failRandomly({ probability: 0.05, status: 500, errorType: 'InternalFailure' });
+    ep.failRandomly({ probability: 0.03, status: 500, errorType: 'ConcurrentModificationException' });
+    ep.resetConnections({ probability: 0.03 });
+    ep.delayResponses(20, { probability: 0.05 });
+    await run(request('Create', properties()));
+    expectRangeIn(POOL);
+    expect(ep.countCalls().fault).toBeGreaterThan(0);
+  });
+
+  test('fails fast on a real error with SES\'s message, after putting back what it moved', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.failWhen((call) =>
+      call.operation === 'PutDedicatedIpInPool' && call.n === 100
+        ? { status: 403, errorType: 'AccessDeniedException', message: 'User is not authorized to perform ses:PutDedicatedIpInPool' }
+        : undefined,
+    );
+    const event = request('Create', properties());
+    const { PhysicalResourceId } = await onEvent(event, context());
+    const error = (await isComplete({ ...event, PhysicalResourceId }, context()).catch((e: Error) => e)) as Error;
+
+    expect(error.message).toBe(
+      'SES PutDedicatedIpInPool 203.0.113.99 into byoip-pool failed: AccessDeniedException: User is not authorized to perform ses:PutDedicatedIpInPool ' +
+        'The 99 addresses moved so far were put back into ses-default-dedicated-pool.',
+    );
+    expect(error.stack).toBe(`Error: ${error.message}`);
+    expect(ep.calls.filter((c) => c.operation === 'PutDedicatedIpInPool' && c.ip === '203.0.113.99')).toHaveLength(1); // one attempt: no retry of a final error;
+    expect(ep.addressesIn(POOL)).toEqual([]);
+    expectRangeIn(DEFAULT_POOL);
+  });
+
+  test('stops before the time budget ends and resumes from the state in SES', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.setRate(100, 1);
+    const { checks } = await run(request('Create', properties()), 800);
+    expect(checks).toBeGreaterThan(2);
+    expectRangeIn(POOL);
+    expect([...moves().values()].every((n) => n === 1)).toBe(true);
+  });
+
+  test('five ranges deployed at once share one bucket and all complete', async () => {
+    const ranges = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '8.8.8.0/24', '8.8.9.0/24'];
+    ranges.forEach((cidr, i) => {
+      ep.provisionRange(cidr);
+      ep.createPool(`pool-${i}`);
+    });
+    ep.setRate(1_000, 1);
+    await Promise.all(ranges.map((cidr, i) => run(request('Create', properties({ Cidr: cidr, PoolName: `pool-${i}` })))));
+    ranges.forEach((cidr, i) => expect(ep.addressesIn(`pool-${i}`)).toEqual(rangeOf(cidr).addresses()));
+    expect([...moves().values()].every((n) => n === 1)).toBe(true);
+    expect(moves().size).toBe(1280);
+  });
+});
+
+describe('warm-up', () => {
+  test('ALREADY_WARM writes 100 only on addresses not at 100 yet', async () => {
+    ep.provisionRange(RANGE, { warmupPercentage: 100 });
+    for (const ip of ['203.0.113.1', '203.0.113.2']) ep.provisionAddress(ip, { warmupPercentage: 40 });
+    ep.createPool(POOL);
+    await run(request('Create', properties({ Warmup: WarmupMode.ALREADY_WARM })));
+    const warmupWrites = ep.calls.filter((c) => c.operation === 'PutDedicatedIpWarmupAttributes' && c.outcome === 'ok');
+    expect(warmupWrites.map((c) => c.ip)).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(ADDRESSES.every((ip) => ep.warmupOf(ip)!.warmupPercentage === 100)).toBe(true);
+  });
+
+  test('LEAVE_AS_IS never writes warm-up', async () => {
+    ep.provisionRange(RANGE, { warmupPercentage: 10 });
+    ep.createPool(POOL);
+    await run(request('Create', properties({ Warmup: WarmupMode.LEAVE_AS_IS })));
+    expect(ep.countCalls().byOperation.PutDedicatedIpWarmupAttributes).toBeUndefined();
+    expect(ep.warmupOf('203.0.113.1')!.warmupPercentage).toBe(10);
+  });
+});
+
+describe('update', () => {
+  async function created(props = properties()) {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    const { physicalId } = await run(request('Create', props));
+    ep.resetCalls();
+    return physicalId;
+  }
+
+  test('same range, same pool: no write at all', async () => {
+    const physicalId = await created();
+    const { physicalId: after } = await run(
+      request('Update', properties({ Warmup: WarmupMode.LEAVE_AS_IS }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() }),
+    );
+    expect(after).toBe(physicalId);
+    expect(writes()).toBe(0);
+    expect(ep.countCalls().byOperation.GetDedicatedIps!.ok).toBeGreaterThan(0);
+    expectRangeIn(POOL);
+  });
+
+  test('range changed: a new ID, the new range filled, and the cleanup DELETE releases only the old range', async () => {
+    const physicalId = await created();
+    const NEW_RANGE = '8.8.8.0/24';
+    ep.provisionRange(NEW_RANGE);
+    const newProps = properties({ Cidr: NEW_RANGE });
+    const { physicalId: newId } = await run(request('Update', newProps, { PhysicalResourceId: physicalId, OldResourceProperties: properties() }));
+    expect(newId).not.toBe(physicalId);
+    expect(ep.addressesIn(POOL)).toHaveLength(512);
+
+    // CloudFormation's cleanup: DELETE of the old physical ID, with the old properties.
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn(POOL)).toEqual(rangeOf(NEW_RANGE).addresses());
+    expect(ADDRESSES.every((ip) => ep.poolOf(ip) === DEFAULT_POOL)).toBe(true);
+  });
+
+  test('pool renamed: the old pool\'s addresses are ours, and the cleanup DELETE does not undo the move', async () => {
+    const physicalId = await created();
+    ep.createPool('byoip-pool-2');
+    const newProps = properties({ PoolName: 'byoip-pool-2' });
+    const { physicalId: newId } = await run(request('Update', newProps, { PhysicalResourceId: physicalId, OldResourceProperties: properties() }));
+    expect(newId).toBe(`byoip-pool-2|${RANGE}`);
+    expectRangeIn('byoip-pool-2');
+
+    ep.resetCalls();
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+    expect(writes()).toBe(0);
+    expectRangeIn('byoip-pool-2');
+  });
+});
+
+describe('delete', () => {
+  test('moves every address of the range in the pool back to the default pool, leaving the rest alone', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    const { physicalId } = await run(request('Create', properties()));
+    ep.createPool('elsewhere');
+    ep.provisionAddress('203.0.113.50', { pool: 'elsewhere' }); // moved by someone since
+    ep.removeAddress('203.0.113.51'); // gone from the account
+    ep.resetCalls();
+
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+
+    expect(ep.addressesIn(POOL)).toEqual([]);
+    expect(ep.poolOf('203.0.113.50')).toBe('elsewhere');
+    expect(ADDRESSES.filter((ip) => ip !== '203.0.113.50' && ip !== '203.0.113.51').every((ip) => ep.poolOf(ip) === DEFAULT_POOL)).toBe(true);
+    expect(moves().size).toBe(254);
+    expect(ep.addressesIn('marketing')).toEqual(['192.0.2.10', '192.0.2.11']);
+  });
+
+  test('treats an address that vanished between the read and the move as done', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    const { physicalId } = await run(request('Create', properties()));
+    ep.failWhen((call) =>
+      call.operation === 'PutDedicatedIpInPool' && call.ip === '203.0.113.3'
+        ? { status: 404, errorType: 'NotFoundException', message: 'Could not find dedicated IP 203.0.113.3 under this account.' }
+        : undefined,
+    );
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn(POOL)).toEqual(['203.0.113.3']);
+  });
+
+  test('succeeds without touching SES when the properties are unusable', async () => {
+    const result = await isComplete(request('Delete', properties({ Cidr: '10.0.0.0/24' }), { PhysicalResourceId: 'x' }), context());
+    expect(result).toEqual({ IsComplete: true });
+    expect(ep.calls).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  test('tell the progress and never contain the ResponseURL', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    await run(request('Create', properties()));
+    const text = logs.join('\n');
+    expect(text).toContain('moved 128/256 addresses');
+    expect(text).toContain('moved 256/256 addresses');
+    expect(text).not.toContain('secret-signature');
+  });
+});

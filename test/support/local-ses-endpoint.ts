@@ -1,0 +1,827 @@
+/**
+ * A local, in-memory stand-in for the Amazon SES v2 dedicated-IP API, for tests
+ * and benchmarks. It speaks the restJson1 protocol that the real AWS SDK v3
+ * client (`@aws-sdk/client-sesv2`) uses, on 127.0.0.1, so code under test runs
+ * unchanged with `endpoint: ep.url` or with the environment of `ep.clientEnv()`
+ * (`AWS_ENDPOINT_URL_SESV2`). Signatures are not checked.
+ *
+ * Operations: GetDedicatedIps, GetDedicatedIp, PutDedicatedIpInPool,
+ * PutDedicatedIpWarmupAttributes, ListDedicatedIpPools, GetDedicatedIpPool,
+ * CreateDedicatedIpPool, DeleteDedicatedIpPool. Any other route answers
+ * 404 `UnknownOperationException`. Errors are an HTTP status, the
+ * `x-amzn-ErrorType` header and a `{"message": ...}` body, which the SDK turns
+ * into its modelled exception classes (or `SESv2ServiceException` with that
+ * `name` for unmodelled ones such as AccessDeniedException).
+ *
+ * Defaults: no throttling (`rate` Infinity; sequential SDK calls over loopback
+ * arrive about 0.6 ms apart, so even a 1000/s bucket of burst 1 would throttle
+ * some of them at random), pages of 100, no faults, seed 0. Pass `rate: 1` for
+ * the real SES quota.
+ *
+ * ## The order in which a request is handled
+ * 1. Routing. An unknown route answers 404 UnknownOperationException at once:
+ *    no token, no fault, no state.
+ * 2. 429 storms (`throttleNext`, `throttleFor`): 429 TooManyRequestsException,
+ *    whatever the bucket holds; no token taken, no state touched.
+ * 3. The token bucket, ONE for all operations (SES throttles every control-plane
+ *    call per account and Region). Empty: 429 TooManyRequestsException
+ *    "Too many requests.", no state touched; the call takes a token only with
+ *    `throttledCallsConsumeTokens` (the bucket may then go into debt, down to
+ *    `-burst`, so a client that retries faster than `rate` stays throttled).
+ * 4. The call is now ADMITTED: it has taken a token, and it gets `n`, its
+ *    1-based rank among the admitted calls of its operation. Random faults
+ *    draw from a seeded hash of (seed, fault kind, rank among ALL admitted
+ *    calls), so the same sequence of admitted calls meets the same faults
+ *    whatever the wall clock did to throttling in between.
+ * 5. `resetConnections`: the socket is destroyed without an answer. By default
+ *    before the service acts (no state change); with `afterProcessing` after it
+ *    (the change is made but the client never hears of it).
+ * 6. `failWhen(predicate)` (called once per admitted call that was not reset
+ *    in 5), then `failRandomly`: the injected error is answered
+ *    and the state is NOT touched (the token stays taken: the service received
+ *    the call, as a real 500 would).
+ * 7. The service itself: input validation (400), lookups (404) and the change.
+ * 8. `delayResponses`: the answer (already decided, state already changed) is
+ *    written after the delay. Throttled answers (2, 3) are never delayed.
+ *
+ * Outcomes in `calls` and `countCalls()`: `ok` (2xx), `throttled` (429 from the
+ * bucket only: the client went faster than `rate`), `fault` (anything injected:
+ * storms, failWhen, failRandomly, resets; see `fault`), `error` (the simulated
+ * service refused the request on its merits, including unknown routes).
+ */
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { parseDottedDecimal, rangeOf } from '../../src/range/ipv4-cidr';
+
+/** The pool of the dedicated IPs that are in no named pool. */
+export const DEFAULT_POOL = 'ses-default-dedicated-pool';
+/** The shared pool, which a BYOIP account cannot use. */
+export const SHARED_POOL = 'ses-shared-pool';
+
+export type SesOperation =
+  | 'GetDedicatedIps' | 'GetDedicatedIp' | 'PutDedicatedIpInPool' | 'PutDedicatedIpWarmupAttributes'
+  | 'ListDedicatedIpPools' | 'GetDedicatedIpPool' | 'CreateDedicatedIpPool' | 'DeleteDedicatedIpPool'
+  | 'UnknownOperation';
+export type ScalingMode = 'STANDARD' | 'MANAGED';
+export type WarmupStatus = 'IN_PROGRESS' | 'DONE' | 'NOT_APPLICABLE';
+export type CallOutcome = 'ok' | 'throttled' | 'fault' | 'error';
+export type FaultKind = 'throttleNext' | 'throttleFor' | 'failRandomly' | 'failWhen' | 'resetConnections';
+
+export interface LocalSesEndpointOptions {
+  /** Tokens per second of the shared bucket. 1 is real SES. Default Infinity (never throttles). */
+  readonly rate?: number;
+  /** Capacity of the bucket, which starts full. Default 1. */
+  readonly burst?: number;
+  /** Whether a throttled call also takes a token (see the file header). Default false. */
+  readonly throttledCallsConsumeTokens?: boolean;
+  /** Largest accepted PageSize, and the page size when none is given. Default 100. */
+  readonly maxPageSize?: number;
+  /** How an address in no named pool reports its PoolName: left out (default) or `ses-default-dedicated-pool`. */
+  readonly defaultPoolReporting?: 'absent' | 'named';
+  /** Whether ListDedicatedIpPools also lists the reserved pool names. Default false. */
+  readonly listReservedPools?: boolean;
+  /** Named pools allowed (LimitExceededException beyond). Default 50, the SES quota. */
+  readonly maxPools?: number;
+  /** Seed of the random faults. Default 0. */
+  readonly seed?: number | string;
+  /** Region given by `clientEnv()`. Default us-east-1. */
+  readonly region?: string;
+}
+
+/** What `failWhen` predicates see of a call. */
+export interface CallInfo {
+  readonly operation: SesOperation;
+  readonly ip?: string;
+  /** The pool named by the call: PoolName filter, DestinationPoolName or the pool acted on. */
+  readonly pool?: string;
+  /** 1-based rank of this call among the admitted calls of its operation. */
+  readonly n: number;
+}
+
+/** An error to answer instead of serving the call. */
+export interface InjectedError {
+  readonly status: number;
+  readonly errorType: string;
+  readonly message?: string;
+}
+
+export interface RandomFailureOptions {
+  /** Chance, 0 to 1, that an admitted call fails. */
+  readonly probability: number;
+  /** Default 500. */
+  readonly status?: number;
+  /** Default InternalFailure. */
+  readonly errorType?: string;
+  readonly message?: string;
+  /** Only these operations (default all). */
+  readonly operations?: readonly SesOperation[];
+}
+
+export type ResetOptions = ({ readonly probability: number } | { readonly next: number }) & {
+  readonly operations?: readonly SesOperation[];
+  /** Reset after the service has acted (state changed, answer lost). Default false. */
+  readonly afterProcessing?: boolean;
+};
+
+export interface DelayOptions {
+  /** Chance, 0 to 1, that an admitted call is delayed. Default 1. */
+  readonly probability?: number;
+  readonly operations?: readonly SesOperation[];
+}
+
+export interface ProvisionOptions {
+  /** A named pool that exists, or `ses-default-dedicated-pool` (default). */
+  readonly pool?: string;
+  /** Default 100. */
+  readonly warmupPercentage?: number;
+  /** Default derived from the percentage: DONE at 100, IN_PROGRESS otherwise. */
+  readonly warmupStatus?: WarmupStatus;
+}
+
+export interface AddressState {
+  /** The named pool, or `ses-default-dedicated-pool`. */
+  readonly pool: string;
+  readonly warmupPercentage: number;
+  readonly warmupStatus: WarmupStatus;
+}
+
+/** One request as the endpoint handled it. */
+export interface SesCall {
+  /** 1-based arrival order. */
+  readonly seq: number;
+  readonly operation: SesOperation;
+  /** Rank among the admitted calls of the operation; absent if not admitted. */
+  readonly n?: number;
+  readonly method: string;
+  /** Path and query as received. */
+  readonly path: string;
+  readonly ip?: string;
+  readonly pool?: string;
+  /** HTTP status answered; 0 when the connection was reset. */
+  readonly status: number;
+  readonly errorType?: string;
+  readonly outcome: CallOutcome;
+  readonly fault?: FaultKind;
+  readonly delayedMs?: number;
+  /** Milliseconds since the endpoint started (monotonic clock). */
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export interface OutcomeCounts {
+  total: number;
+  ok: number;
+  throttled: number;
+  fault: number;
+  error: number;
+}
+
+export interface CallCounts extends OutcomeCounts {
+  readonly byOperation: Partial<Record<SesOperation, OutcomeCounts>>;
+  /** Answers per error type (resets are not answers and are not counted here). */
+  readonly byErrorType: Record<string, number>;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly errorType?: string;
+  readonly message?: string;
+}
+
+interface Route {
+  readonly operation: SesOperation;
+  readonly ip?: string;
+  readonly pool?: string;
+}
+
+interface Address {
+  readonly num: number;
+  pool?: string;
+  warmupPercentage: number;
+  warmupStatus: WarmupStatus;
+}
+
+type Body = Record<string, unknown>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
+const THROTTLED: Reply = { status: 429, errorType: 'TooManyRequestsException', message: 'Too many requests.' };
+
+function fail(status: number, errorType: string, message: string): Reply {
+  return { status, errorType, message };
+}
+const badRequest = (message: string): Reply => fail(400, 'BadRequestException', message);
+const notFound = (message: string): Reply => fail(404, 'NotFoundException', message);
+const ipNotFound = (ip: string): Reply => notFound(`Could not find dedicated IP ${ip} under this account.`);
+const poolNotFound = (pool: string): Reply => notFound(`Pool ${pool} does not exist.`);
+
+function checkProbability(p: number): number {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be from 0 to 1, got ${p}`);
+  return p;
+}
+
+/** A canonical dotted-decimal address as a number, or undefined. */
+function ipNumber(ip: string): number | undefined {
+  const parsed = parseDottedDecimal(ip);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/** Every address of a block (at most a /16) given in CIDR notation, in order. */
+function cidrAddresses(cidr: string): string[] {
+  return rangeOf(cidr).addresses();
+}
+
+function encodeToken(cursor: object): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeToken(token: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null ? value as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps a method and path to an operation and its path parameters. */
+function routeOf(method: string, pathname: string): Route {
+  let parts: string[];
+  try {
+    parts = pathname.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return { operation: 'UnknownOperation' };
+  }
+  if (parts.length < 3 || parts.length > 5 || parts[0] !== 'v2' || parts[1] !== 'email' || parts.includes('')) {
+    return { operation: 'UnknownOperation' };
+  }
+  const [, , collection, id, sub] = parts;
+  const key = `${method} ${collection}${id === undefined ? '' : '/{id}'}${sub === undefined ? '' : `/${sub}`}`;
+  switch (key) {
+    case 'GET dedicated-ips': return { operation: 'GetDedicatedIps' };
+    case 'GET dedicated-ips/{id}': return { operation: 'GetDedicatedIp', ip: id };
+    case 'PUT dedicated-ips/{id}/pool': return { operation: 'PutDedicatedIpInPool', ip: id };
+    case 'PUT dedicated-ips/{id}/warmup': return { operation: 'PutDedicatedIpWarmupAttributes', ip: id };
+    case 'GET dedicated-ip-pools': return { operation: 'ListDedicatedIpPools' };
+    case 'POST dedicated-ip-pools': return { operation: 'CreateDedicatedIpPool' };
+    case 'GET dedicated-ip-pools/{id}': return { operation: 'GetDedicatedIpPool', pool: id };
+    case 'DELETE dedicated-ip-pools/{id}': return { operation: 'DeleteDedicatedIpPool', pool: id };
+    default: return { operation: 'UnknownOperation' };
+  }
+}
+
+/** The local SES v2 endpoint. Create it with {@link LocalSesEndpoint.start}. */
+export class LocalSesEndpoint {
+  /** Starts an endpoint on 127.0.0.1 on a free port. */
+  public static async start(options: LocalSesEndpointOptions = {}): Promise<LocalSesEndpoint> {
+    const endpoint = new LocalSesEndpoint(options);
+    await new Promise<void>((resolve, reject) => {
+      endpoint.server.once('error', reject);
+      endpoint.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    endpoint.port = (endpoint.server.address() as AddressInfo).port;
+    return endpoint;
+  }
+
+  private readonly server: http.Server;
+  private readonly options: Required<Omit<LocalSesEndpointOptions, 'rate' | 'burst'>>;
+  private readonly t0 = performance.now();
+  private readonly pools = new Map<string, ScalingMode>();
+  private readonly addresses = new Map<string, Address>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private log: SesCall[] = [];
+  private rate = Infinity;
+  private burst = 1;
+  private tokens = 1;
+  private lastRefill = 0;
+  private arrivals = 0;
+  private unanswered = 0;
+  private admitted = 0;
+  private readonly admittedPerOperation = new Map<SesOperation, number>();
+  // Faults.
+  private throttleRemaining = 0;
+  private throttleUntil = -Infinity;
+  private randomFailure?: Required<Omit<RandomFailureOptions, 'operations'>> & { operations?: readonly SesOperation[] };
+  private reset?: { probability: number; next: number; operations?: readonly SesOperation[]; afterProcessing: boolean };
+  private delay?: { ms: number; probability: number; operations?: readonly SesOperation[] };
+  private forcedPageSize?: number;
+  private predicate?: (call: CallInfo) => InjectedError | undefined;
+  private stopped = false;
+  private port = 0;
+
+  private constructor(options: LocalSesEndpointOptions) {
+    this.options = {
+      throttledCallsConsumeTokens: options.throttledCallsConsumeTokens ?? false,
+      maxPageSize: options.maxPageSize ?? 100,
+      defaultPoolReporting: options.defaultPoolReporting ?? 'absent',
+      listReservedPools: options.listReservedPools ?? false,
+      maxPools: options.maxPools ?? 50,
+      seed: options.seed ?? 0,
+      region: options.region ?? 'us-east-1',
+    };
+    this.setRate(options.rate ?? Infinity, options.burst ?? 1);
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+  }
+
+  /** `http://127.0.0.1:<port>` (still known after `stop()`). */
+  public get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Every request handled so far, in arrival order (copies). */
+  public get calls(): SesCall[] {
+    return this.log.map((c) => ({ ...c })).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Requests received and not yet answered (being delayed, for instance). */
+  public get inFlight(): number {
+    return this.unanswered;
+  }
+
+  /** Closes the server and every connection (keep-alive and delayed ones). Idempotent. */
+  public async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timers.forEach(clearTimeout);
+    this.timers.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** The environment for code that uses the SDK's standard configuration (dummy credentials). */
+  public clientEnv(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL_SESV2: this.url,
+      AWS_REGION: this.options.region,
+      AWS_ACCESS_KEY_ID: 'AKIDLOCALSESENDPOINT',
+      AWS_SECRET_ACCESS_KEY: 'local-ses-endpoint-dummy-secret',
+    };
+  }
+
+  // ---- Rate ------------------------------------------------------------------
+
+  /** Changes the bucket (Infinity: no throttling); tokens beyond the new capacity are dropped. */
+  public setRate(rate: number, burst: number = this.burst): void {
+    if (!(rate > 0)) throw new RangeError(`rate must be positive, got ${rate}`);
+    if (!(burst >= 1 && Number.isFinite(burst))) throw new RangeError(`burst must be at least 1, got ${burst}`);
+    const now = this.now();
+    if (this.rate === Infinity) this.tokens = burst;
+    else this.refill(now);
+    this.rate = rate;
+    this.burst = burst;
+    this.tokens = Math.min(this.tokens, burst);
+    this.lastRefill = now;
+  }
+
+  /** Tokens in the bucket now (negative: debt); Infinity when the rate is. */
+  public tokensAvailable(): number {
+    if (this.rate === Infinity) return Infinity;
+    this.refill(this.now());
+    return this.tokens;
+  }
+
+  // ---- Faults ----------------------------------------------------------------
+
+  /** The next `n` requests get 429, whatever the bucket holds. */
+  public throttleNext(n: number): void {
+    this.throttleRemaining = n;
+  }
+
+  /** Every request in the next `ms` milliseconds gets 429, whatever the bucket holds. */
+  public throttleFor(ms: number): void {
+    this.throttleUntil = this.now() + ms;
+  }
+
+  /** Admitted calls fail with the given chance (seeded): by default 500 InternalFailure. Replaces the previous setting. */
+  public failRandomly(options: RandomFailureOptions): void {
+    this.randomFailure = {
+      probability: checkProbability(options.probability),
+      status: options.status ?? 500,
+      errorType: options.errorType ?? 'InternalFailure',
+      message: options.message ?? 'We encountered an internal error. Please try again.',
+      operations: options.operations,
+    };
+  }
+
+  /** Destroys sockets without answering: the next `n` admitted calls, or each with a chance (seeded). */
+  public resetConnections(options: ResetOptions): void {
+    const random = 'probability' in options;
+    this.reset = {
+      probability: random ? checkProbability(options.probability) : 0,
+      next: random ? 0 : options.next,
+      operations: options.operations,
+      afterProcessing: options.afterProcessing ?? false,
+    };
+  }
+
+  /** Delays answers by `ms` (for all admitted calls, or each with a chance, seeded). */
+  public delayResponses(ms: number, options: DelayOptions = {}): void {
+    this.delay = { ms, probability: checkProbability(options.probability ?? 1), operations: options.operations };
+  }
+
+  /** Every page (GetDedicatedIps, ListDedicatedIpPools) holds `n` items whatever was asked; undefined to stop. */
+  public forcePageSize(n: number | undefined): void {
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`page size must be a positive integer, got ${n}`);
+    this.forcedPageSize = n;
+  }
+
+  /** Fails admitted calls for which `predicate` returns an error. Replaces the previous predicate. */
+  public failWhen(predicate: (call: CallInfo) => InjectedError | undefined): void {
+    this.predicate = predicate;
+  }
+
+  /** Removes every fault (not the rate). */
+  public clearFaults(): void {
+    this.throttleRemaining = 0;
+    this.throttleUntil = -Infinity;
+    this.randomFailure = undefined;
+    this.reset = undefined;
+    this.delay = undefined;
+    this.forcedPageSize = undefined;
+    this.predicate = undefined;
+  }
+
+  // ---- Seeding ---------------------------------------------------------------
+
+  /** Creates a named pool. */
+  public createPool(name: string, scalingMode: ScalingMode = 'STANDARD'): void {
+    if (!POOL_NAME.test(name) || name === DEFAULT_POOL || name === SHARED_POOL) throw new Error(`invalid pool name "${name}"`);
+    if (this.pools.has(name)) throw new Error(`pool ${name} already exists`);
+    this.pools.set(name, scalingMode);
+  }
+
+  /** Adds (or resets) the addresses of a range, but `except`; returns those added. */
+  public provisionRange(cidr: string, options: ProvisionOptions & { readonly except?: readonly string[] } = {}): string[] {
+    const except = new Set(options.except ?? []);
+    const added = cidrAddresses(cidr).filter((ip) => !except.has(ip));
+    added.forEach((ip) => this.provisionAddress(ip, options));
+    return added;
+  }
+
+  /** Adds (or resets) one address of the account. */
+  public provisionAddress(ip: string, options: ProvisionOptions = {}): void {
+    const num = ipNumber(ip);
+    if (num === undefined) throw new Error(`invalid IPv4 address "${ip}"`);
+    const pool = options.pool ?? DEFAULT_POOL;
+    if (pool !== DEFAULT_POOL && !this.pools.has(pool)) throw new Error(`pool ${pool} does not exist`);
+    const warmupPercentage = options.warmupPercentage ?? 100;
+    this.addresses.set(ip, {
+      num,
+      pool: pool === DEFAULT_POOL ? undefined : pool,
+      warmupPercentage,
+      warmupStatus: options.warmupStatus ?? (warmupPercentage === 100 ? 'DONE' : 'IN_PROGRESS'),
+    });
+  }
+
+  /** Takes an address out of the account; false if it was not in it. */
+  public removeAddress(ip: string): boolean {
+    return this.addresses.delete(ip);
+  }
+
+  // ---- Reading ---------------------------------------------------------------
+
+  /** The pool of an address (`ses-default-dedicated-pool` for none), undefined if not in the account. */
+  public poolOf(ip: string): string | undefined {
+    const a = this.addresses.get(ip);
+    return a && (a.pool ?? DEFAULT_POOL);
+  }
+
+  /** The addresses in a pool, in numeric order. */
+  public addressesIn(pool: string): string[] {
+    return this.sortedAddresses().filter(([, a]) => (a.pool ?? DEFAULT_POOL) === pool).map(([ip]) => ip);
+  }
+
+  public warmupOf(ip: string): { warmupPercentage: number; warmupStatus: WarmupStatus } | undefined {
+    const a = this.addresses.get(ip);
+    return a && { warmupPercentage: a.warmupPercentage, warmupStatus: a.warmupStatus };
+  }
+
+  /** A plain copy of the account's addresses, keyed in numeric order. */
+  public snapshot(): Record<string, AddressState> {
+    const out: Record<string, AddressState> = {};
+    for (const [ip, a] of this.sortedAddresses()) {
+      out[ip] = { pool: a.pool ?? DEFAULT_POOL, warmupPercentage: a.warmupPercentage, warmupStatus: a.warmupStatus };
+    }
+    return out;
+  }
+
+  /** The named pools and their scaling modes. */
+  public poolModes(): Record<string, ScalingMode> {
+    return Object.fromEntries([...this.pools].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** Calls per outcome, per operation and per error type. */
+  public countCalls(): CallCounts {
+    const zero = (): OutcomeCounts => ({ total: 0, ok: 0, throttled: 0, fault: 0, error: 0 });
+    const all = zero();
+    const byOperation: Partial<Record<SesOperation, OutcomeCounts>> = {};
+    const byErrorType: Record<string, number> = {};
+    for (const c of this.log) {
+      const op = (byOperation[c.operation] ??= zero());
+      for (const counts of [all, op]) {
+        counts.total++;
+        counts[c.outcome]++;
+      }
+      if (c.errorType) byErrorType[c.errorType] = (byErrorType[c.errorType] ?? 0) + 1;
+    }
+    return { ...all, byOperation, byErrorType };
+  }
+
+  /** Forgets the recorded calls (not the per-operation ranks `n`). */
+  public resetCalls(): void {
+    this.log = [];
+  }
+
+  // ---- Request pipeline (see the file header) ------------------------------------
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const seq = ++this.arrivals;
+    this.unanswered++;
+    const startMs = this.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        this.handle(req, res, seq, startMs, Buffer.concat(chunks).toString('utf8'));
+      } catch (e) {
+        const call = { seq, operation: 'UnknownOperation' as const, method: req.method ?? '', path: req.url ?? '', startMs };
+        this.answer(res, call, fail(500, 'InternalFailure', `local SES endpoint failed (a failWhen predicate threw, or a bug): ${(e as Error).stack}`), 'error');
+      }
+    });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, seq: number, startMs: number, text: string): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routeOf(req.method ?? '', url.pathname);
+    const body = parseBody(text);
+    const bodyPool = body?.DestinationPoolName ?? body?.PoolName;
+    const pool = route.pool ?? (typeof bodyPool === 'string' ? bodyPool : undefined) ?? url.searchParams.get('PoolName') ?? undefined;
+    const call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'> = {
+      seq, operation: route.operation, method: req.method ?? '', path: req.url ?? '', ip: route.ip, pool, startMs,
+    };
+    if (route.operation === 'UnknownOperation') {
+      const message = `No operation matches ${req.method} ${url.pathname}.`;
+      return this.answer(res, call, fail(404, 'UnknownOperationException', message), 'error');
+    }
+    const now = this.now();
+    if (this.throttleRemaining > 0) {
+      this.throttleRemaining--;
+      return this.answer(res, call, THROTTLED, 'fault', 'throttleNext');
+    }
+    if (now < this.throttleUntil) return this.answer(res, call, THROTTLED, 'fault', 'throttleFor');
+    if (!this.takeToken(now)) return this.answer(res, call, THROTTLED, 'throttled');
+
+    const rank = ++this.admitted;
+    const n = (this.admittedPerOperation.get(route.operation) ?? 0) + 1;
+    this.admittedPerOperation.set(route.operation, n);
+    call.n = n;
+    const applies = (operations?: readonly SesOperation[]) => !operations || operations.includes(route.operation);
+
+    let reset = false;
+    if (this.reset && applies(this.reset.operations)) {
+      if (this.reset.next > 0) {
+        this.reset.next--;
+        reset = true;
+      } else {
+        reset = this.draw('reset', rank) < this.reset.probability;
+      }
+    }
+    if (reset && !this.reset!.afterProcessing) return this.destroy(req, call);
+
+    const injected = this.predicate?.({ operation: route.operation, ip: route.ip, pool, n });
+    const random = this.randomFailure;
+    let reply: Reply;
+    let outcome: CallOutcome;
+    if (injected) {
+      reply = fail(injected.status, injected.errorType, injected.message ?? 'Injected failure.');
+      outcome = 'fault';
+      call.fault = 'failWhen';
+    } else if (random && applies(random.operations) && this.draw('fail', rank) < random.probability) {
+      reply = fail(random.status, random.errorType, random.message);
+      outcome = 'fault';
+      call.fault = 'failRandomly';
+    } else {
+      reply = body === undefined ? badRequest('The request body is not a JSON object.') : this.execute(route, url.searchParams, body);
+      outcome = reply.status < 300 ? 'ok' : 'error';
+    }
+    if (reset) return this.destroy(req, call);
+
+    const delay = this.delay;
+    if (delay && delay.ms > 0 && applies(delay.operations) && this.draw('delay', rank) < delay.probability) {
+      call.delayedMs = delay.ms;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.answer(res, call, reply, outcome, call.fault);
+      }, delay.ms);
+      this.timers.add(timer);
+      return;
+    }
+    this.answer(res, call, reply, outcome, call.fault);
+  }
+
+  private answer(res: http.ServerResponse, call: Partial<SesCall> & Pick<SesCall, 'seq' | 'operation'>, reply: Reply,
+    outcome: CallOutcome, fault?: FaultKind): void {
+    const payload = JSON.stringify(reply.errorType ? { message: reply.message } : reply.body ?? {});
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(payload),
+      'x-amzn-RequestId': `local-ses-${call.seq}`,
+    };
+    if (reply.errorType) headers['x-amzn-ErrorType'] = reply.errorType;
+    res.writeHead(reply.status, headers);
+    res.end(payload);
+    this.record(call, { status: reply.status, errorType: reply.errorType, outcome, fault });
+  }
+
+  private destroy(req: http.IncomingMessage, call: Partial<SesCall> & Pick<SesCall, 'seq' | 'operation'>): void {
+    req.socket.destroy();
+    this.record(call, { status: 0, outcome: 'fault', fault: 'resetConnections' });
+  }
+
+  private record(call: Partial<SesCall> & Pick<SesCall, 'seq' | 'operation'>, result: Pick<SesCall, 'status' | 'errorType' | 'outcome' | 'fault'>): void {
+    this.unanswered--;
+    const entry = { ...call, ...result, endMs: this.now() } as SesCall;
+    for (const key of Object.keys(entry) as (keyof SesCall)[]) {
+      if (entry[key] === undefined) delete (entry as Partial<SesCall>)[key];
+    }
+    this.log.push(entry);
+  }
+
+  // ---- The service -------------------------------------------------------------
+
+  private execute(route: Route, query: URLSearchParams, body: Body): Reply {
+    const ip = route.ip ?? '';
+    if (route.ip !== undefined && ipNumber(ip) === undefined) return badRequest(`${ip} is not a valid IPv4 address.`);
+    const address = this.addresses.get(ip);
+    switch (route.operation) {
+      case 'GetDedicatedIps': return this.getDedicatedIps(query);
+      case 'GetDedicatedIp':
+        return address ? { status: 200, body: { DedicatedIp: this.ipJson(ip, address) } } : ipNotFound(ip);
+      case 'PutDedicatedIpInPool': {
+        const dest = body.DestinationPoolName;
+        if (typeof dest !== 'string' || dest === '') return badRequest('DestinationPoolName is required.');
+        if (!address) return ipNotFound(ip);
+        if (dest === SHARED_POOL) return badRequest(`Dedicated IP ${ip} cannot be moved to ${SHARED_POOL}.`);
+        if (dest !== DEFAULT_POOL && !this.pools.has(dest)) return poolNotFound(dest);
+        if (this.pools.get(dest) === 'MANAGED') return badRequest(`Pool ${dest} is a managed pool; standard dedicated IPs cannot be moved into it.`);
+        address.pool = dest === DEFAULT_POOL ? undefined : dest;
+        return { status: 200, body: {} };
+      }
+      case 'PutDedicatedIpWarmupAttributes': {
+        const pct = body.WarmupPercentage;
+        if (typeof pct !== 'number' || !Number.isInteger(pct) || pct < 0 || pct > 100) {
+          return badRequest('WarmupPercentage must be an integer from 0 to 100.');
+        }
+        if (!address) return ipNotFound(ip);
+        address.warmupPercentage = pct;
+        address.warmupStatus = pct === 100 ? 'DONE' : 'IN_PROGRESS';
+        return { status: 200, body: {} };
+      }
+      case 'ListDedicatedIpPools': return this.listPools(query);
+      case 'GetDedicatedIpPool': {
+        const mode = this.pools.get(route.pool ?? '');
+        return mode ? { status: 200, body: { DedicatedIpPool: { PoolName: route.pool, ScalingMode: mode } } } : poolNotFound(route.pool ?? '');
+      }
+      case 'CreateDedicatedIpPool': {
+        const { PoolName: name, ScalingMode: mode = 'STANDARD', Tags: tags } = body;
+        if (typeof name !== 'string' || !POOL_NAME.test(name)) return badRequest('PoolName must match ^[a-z0-9_-]{1,64}$.');
+        if (mode !== 'STANDARD' && mode !== 'MANAGED') return badRequest(`Invalid ScalingMode ${String(mode)}.`);
+        if (tags !== undefined && !Array.isArray(tags)) return badRequest('Tags must be a list.');
+        if (name === DEFAULT_POOL || name === SHARED_POOL) return badRequest(`Pool name ${name} is reserved.`);
+        if (this.pools.has(name)) return fail(400, 'AlreadyExistsException', `Pool ${name} already exists.`);
+        if (this.pools.size >= this.options.maxPools) {
+          return fail(400, 'LimitExceededException', `Maximum number of dedicated IP pools (${this.options.maxPools}) reached.`);
+        }
+        this.pools.set(name, mode);
+        return { status: 200, body: {} };
+      }
+      case 'DeleteDedicatedIpPool': {
+        const name = route.pool ?? '';
+        if (name === DEFAULT_POOL || name === SHARED_POOL) return badRequest(`Pool ${name} cannot be deleted.`);
+        const mode = this.pools.get(name);
+        if (!mode) return poolNotFound(name);
+        const members = [...this.addresses.values()].filter((a) => a.pool === name);
+        if (mode === 'STANDARD' && members.length > 0) {
+          return badRequest(`Pool ${name} still holds ${members.length} dedicated IPs; move them out before deleting it.`);
+        }
+        members.forEach((a) => (a.pool = undefined));
+        this.pools.delete(name);
+        return { status: 200, body: {} };
+      }
+      default: throw new Error(`unrouted operation ${route.operation}`);
+    }
+  }
+
+  private getDedicatedIps(query: URLSearchParams): Reply {
+    const size = this.pageSize(query);
+    if (typeof size !== 'number') return size;
+    const filter = query.get('PoolName') ?? undefined;
+    if (filter !== undefined && filter !== DEFAULT_POOL && !this.pools.has(filter)) return poolNotFound(filter);
+    const cursor = this.cursor(query, 'GetDedicatedIps', filter, -1);
+    if (typeof cursor !== 'number') return cursor;
+    const matching = this.sortedAddresses()
+      .filter(([, a]) => a.num > cursor && (filter === undefined || (a.pool ?? DEFAULT_POOL) === filter));
+    const page = matching.slice(0, size);
+    const more = matching.length > page.length;
+    return {
+      status: 200,
+      body: {
+        DedicatedIps: page.map(([ip, a]) => this.ipJson(ip, a)),
+        ...(more ? { NextToken: encodeToken({ op: 'GetDedicatedIps', pool: filter ?? null, after: page[page.length - 1][1].num }) } : {}),
+      },
+    };
+  }
+
+  private listPools(query: URLSearchParams): Reply {
+    const size = this.pageSize(query);
+    if (typeof size !== 'number') return size;
+    const cursor = this.cursor(query, 'ListDedicatedIpPools', undefined, '');
+    if (typeof cursor !== 'string') return cursor;
+    const names = [...this.pools.keys(), ...(this.options.listReservedPools ? [DEFAULT_POOL, SHARED_POOL] : [])].sort();
+    const matching = names.filter((name) => name > cursor);
+    const page = matching.slice(0, size);
+    const more = matching.length > page.length;
+    return {
+      status: 200,
+      body: {
+        DedicatedIpPools: page,
+        ...(more ? { NextToken: encodeToken({ op: 'ListDedicatedIpPools', pool: null, after: page[page.length - 1] }) } : {}),
+      },
+    };
+  }
+
+  /** The page size to serve, or the 400 answer for an invalid PageSize. */
+  private pageSize(query: URLSearchParams): number | Reply {
+    const text = query.get('PageSize');
+    const max = this.options.maxPageSize;
+    if (text !== null) {
+      const size = Number(text);
+      if (!Number.isInteger(size) || size < 1 || size > max) return badRequest(`PageSize must be an integer from 1 to ${max}.`);
+      return this.forcedPageSize ?? size;
+    }
+    return this.forcedPageSize ?? max;
+  }
+
+  /** The position after which a page starts, from NextToken, or the 400 answer for a token of another listing. */
+  private cursor<T extends number | string>(query: URLSearchParams, op: SesOperation, pool: string | undefined, start: T): T | Reply {
+    const token = query.get('NextToken');
+    if (token === null) return start;
+    const decoded = decodeToken(token);
+    if (!decoded || decoded.op !== op || decoded.pool !== (pool ?? null) || typeof decoded.after !== typeof start) {
+      return badRequest('The NextToken is not valid for this request.');
+    }
+    return decoded.after as T;
+  }
+
+  private ipJson(ip: string, a: Address): Record<string, unknown> {
+    const pool = a.pool ?? (this.options.defaultPoolReporting === 'named' ? DEFAULT_POOL : undefined);
+    return { Ip: ip, WarmupStatus: a.warmupStatus, WarmupPercentage: a.warmupPercentage, ...(pool ? { PoolName: pool } : {}) };
+  }
+
+  // ---- Helpers -----------------------------------------------------------------
+
+  private sortedAddresses(): [string, Address][] {
+    return [...this.addresses].sort(([, a], [, b]) => a.num - b.num);
+  }
+
+  private now(): number {
+    return performance.now() - this.t0;
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
+    this.lastRefill = now;
+  }
+
+  private takeToken(now: number): boolean {
+    if (this.rate === Infinity) return true;
+    this.refill(now);
+    if (this.tokens >= 1 - 1e-9) {
+      this.tokens -= 1;
+      return true;
+    }
+    if (this.options.throttledCallsConsumeTokens) this.tokens = Math.max(-this.burst, this.tokens - 1);
+    return false;
+  }
+
+  /** A number in [0, 1) fixed by the seed, the fault kind and the rank of the admitted call. */
+  private draw(stream: string, rank: number): number {
+    const digest = createHash('sha256').update(`${this.options.seed}\0${stream}\0${rank}`).digest();
+    return digest.readUIntBE(0, 6) / 2 ** 48;
+  }
+}
+
+/** The JSON object of a request body ({} when empty), or undefined when it is not one. */
+function parseBody(text: string): Body | undefined {
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Body : undefined;
+  } catch {
+    return undefined;
+  }
+}
