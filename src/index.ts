@@ -1,3 +1,4 @@
 export * from './byoip-sending-pool';
 export * from './byoip-checks';
 export * from './rules/rule-id';
+export * from './warmup-mode';

@@ -1,0 +1,126 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ENV } from './helpers';
+import { ByoipSendingPool, WarmupMode } from '../src';
+
+/** The ARN of a pool of the test account and Region, as the template writes it. */
+function poolArn(name: string | { Ref: string }) {
+  const prefix = `:ses:${ENV.region}:${ENV.account}:dedicated-ip-pool/`;
+  return { 'Fn::Join': ['', typeof name === 'string' ? ['arn:', { Ref: 'AWS::Partition' }, `${prefix}${name}`] : ['arn:', { Ref: 'AWS::Partition' }, prefix, name]] };
+}
+
+/** The IAM statements of the handler's role. */
+function handlerStatements(template: Template): Array<Record<string, unknown>> {
+  const roles = template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('cdk-ses-byoip') } });
+  const [roleId] = Object.keys(roles);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+  );
+  expect(policies).toHaveLength(1);
+  return policies[0].Properties.PolicyDocument.Statement;
+}
+
+describe('the custom resource of ByoipSendingPool', () => {
+  test('carries the literal range and a reference to the pool, and the configuration set waits for it', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    const template = Template.fromStack(stack);
+    const poolId = template.getResourceId('AWS::SES::DedicatedIpPool');
+    template.hasResourceProperties('Custom::SesByoipPoolAddresses', {
+      Cidr: '8.8.8.0/24',
+      PoolName: { Ref: poolId },
+      Warmup: 'LEAVE_AS_IS',
+      AdoptAddressesFromOtherPools: 'false',
+      ServiceTimeout: '3600',
+    });
+    const resourceId = template.getResourceId('Custom::SesByoipPoolAddresses');
+    template.hasResource('AWS::SES::ConfigurationSet', { DependsOn: [resourceId] });
+  });
+
+  test('passes warm-up and adoption choices', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM, adoptAddressesFromOtherPools: true });
+    Template.fromStack(stack).hasResourceProperties('Custom::SesByoipPoolAddresses', {
+      Warmup: 'ALREADY_WARM',
+      AdoptAddressesFromOtherPools: 'true',
+    });
+  });
+});
+
+describe('the provider', () => {
+  test('is created once per stack and shared by every pool in it', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24' });
+    new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24' });
+    const other = new Stack(app, 'Other', { env: ENV });
+    new ByoipSendingPool(other, 'C', { cidr: '8.8.10.0/24' });
+
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::SesByoipPoolAddresses', 2);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 5); // onEvent and isComplete, and the framework's three
+    const tokens = Object.values(template.findResources('Custom::SesByoipPoolAddresses')).map((r) => JSON.stringify(r.Properties.ServiceToken));
+    expect(new Set(tokens).size).toBe(1);
+    Template.fromStack(other).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+
+  test('runs the bundled handler on the latest Node.js runtime, within the framework\'s limits', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    const template = Template.fromStack(stack);
+    for (const [handler, timeout] of [['index.onEvent', 300], ['index.isComplete', 600]] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: handler,
+        Runtime: Match.stringLikeRegexp('^nodejs\\d+\\.x$'),
+        Timeout: timeout,
+        LoggingConfig: { LogGroup: Match.anyValue() },
+      });
+    }
+    // Retries every 10 s for 55 minutes: less than CloudFormation's hour, so the framework reports a timeout itself.
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"IntervalSeconds":10,"MaxAttempts":330')])] },
+    });
+  });
+
+  test('may move addresses only into its own pools and back into ses-default-dedicated-pool', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24' });
+    new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24' });
+    const template = Template.fromStack(stack);
+    const [poolA, poolB] = Object.keys(template.findResources('AWS::SES::DedicatedIpPool'));
+
+    expect(handlerStatements(template)).toEqual([
+      { Action: 'ses:GetDedicatedIps', Effect: 'Allow', Resource: poolArn('*') },
+      {
+        Action: 'ses:PutDedicatedIpInPool',
+        Effect: 'Allow',
+        Resource: [poolArn('ses-default-dedicated-pool'), poolArn({ Ref: poolA }), poolArn({ Ref: poolB })],
+      },
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+    ]);
+  });
+
+  test('may set warm-up only when a pool asks for it (SES grants that action on "*" only)', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
+    new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24', warmup: WarmupMode.ALREADY_WARM });
+    const statements = handlerStatements(Template.fromStack(stack));
+    expect(statements.filter((s) => s.Action === 'ses:PutDedicatedIpWarmupAttributes')).toEqual([
+      { Action: 'ses:PutDedicatedIpWarmupAttributes', Effect: 'Allow', Resource: '*' },
+    ]);
+
+    const plain = new Stack(new App(), 'Plain', { env: ENV });
+    new ByoipSendingPool(plain, 'A', { cidr: '8.8.8.0/24' });
+    expect(JSON.stringify(handlerStatements(Template.fromStack(plain)))).not.toContain('Warmup');
+  });
+
+  test('uses no managed policy for the handler', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      Description: Match.stringLikeRegexp('cdk-ses-byoip'),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+});
