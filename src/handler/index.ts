@@ -40,7 +40,8 @@ function invocation(event: lifecycle.ResourceEvent, context: LambdaContext): lif
   const deadline = SYSTEM_CLOCK.now() + remaining - Math.min(RESERVE_MS, remaining / 4);
   const client = new SESv2Client({
     maxAttempts: 1,
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: 5_000 },
+    // A call that hangs, before or after its headers, gives up and counts as transient.
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, socketTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
   });
   // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
   const [, , , region = '?', account = '?'] = event.StackId.split(':');
@@ -49,5 +50,6 @@ function invocation(event: lifecycle.ResourceEvent, context: LambdaContext): lif
     log: (message, details) => console.log(JSON.stringify({ message, ...details })),
     account,
     region: process.env.AWS_REGION ?? region,
+    now: () => Date.now(),
   };
 }

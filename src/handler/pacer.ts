@@ -142,7 +142,7 @@ export class AdaptivePacer {
           if (this.lastSuccessStart !== undefined) {
             const estimate = (lastThrottledStart + start) / 2 - this.lastSuccessStart;
             // With other callers taking slots, the estimate also measures our
-            // own spacing: let it lengthen the spacing by 10% at most.
+            // own spacing: let it lengthen the spacing by SLOW_DOWN (5%) at most.
             this.interval = Math.min(this.maxIntervalMs, this.interval > 0 ? Math.min(estimate, this.interval * (1 + SLOW_DOWN)) : estimate);
           }
         } else {

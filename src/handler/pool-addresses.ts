@@ -2,10 +2,14 @@
  * What the custom resource does on each CloudFormation request, for the
  * Provider framework's onEvent and isComplete handlers.
  *
- * - onEvent checks (reads only) and fails fast; it never writes.
+ * - onEvent checks (reads only) and fails fast; it never writes. It also
+ *   sets the deadline of the whole operation, which the framework passes on
+ *   to every isComplete call with the rest of onEvent's answer.
  * - isComplete does the writes within the invocation's time budget and
  *   returns "not complete" when the budget ends; the next call resumes from
- *   the state read from SES. No state is kept anywhere else.
+ *   the state read from SES. No progress is kept anywhere else.
+ * - A Create or an Update that fails puts back what it moved, so that
+ *   nothing is left half-done whatever CloudFormation does next.
  */
 import { OutOfTime } from './pacer';
 import { addressesIn, assess, Assessment, foreignAddresses, someOf, warmupToWrite } from './plan';
@@ -27,10 +31,14 @@ export interface ResourceEvent {
   readonly OldResourceProperties?: Record<string, unknown>;
   readonly ResponseURL?: string;
   readonly ServiceToken?: string;
+  /** Set by onEvent: when the whole operation must give up (ms since the epoch). */
+  readonly ByoipDeadline?: number;
 }
 
 export interface OnEventResponse {
   readonly PhysicalResourceId: string;
+  /** When the whole operation must give up (ms since the epoch); passed on to isComplete. */
+  readonly ByoipDeadline: number;
 }
 
 export interface IsCompleteResponse {
@@ -48,24 +56,40 @@ export interface Invocation {
   /** The account and Region the stack deploys to, for messages. */
   readonly account: string;
   readonly region: string;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
 }
 
 /** The warm-up percentage of an address that needs no warm-up. */
 const WARM = 100;
 /** How often to log progress, in writes. */
 const PROGRESS_EVERY = 32;
+/**
+ * How long the whole operation may take. CloudFormation gives a custom
+ * resource one hour; this leaves time to put back what was moved and answer.
+ */
+export const OPERATION_LIMIT_MS = 45 * 60 * 1000;
+
+/** Thrown when the whole operation ran out of its OPERATION_LIMIT_MS. */
+class OperationTimedOut extends Error {}
 
 /** onEvent: checks the request and the account's state; never writes. */
 export async function onEvent(event: ResourceEvent, inv: Invocation): Promise<OnEventResponse> {
   inv.log(`${event.RequestType} ${event.LogicalResourceId}`, { event: withoutResponseUrl(event) });
+  const deadline = inv.now() + OPERATION_LIMIT_MS;
   if (event.RequestType === 'Delete') {
-    return { PhysicalResourceId: event.PhysicalResourceId ?? event.RequestId };
+    return { PhysicalResourceId: event.PhysicalResourceId ?? event.RequestId, ByoipDeadline: deadline };
   }
   try {
     const settings = parseProperties(event.ResourceProperties);
-    await preflight(settings, ownPoolsOf(event, settings), inv);
-    return { PhysicalResourceId: physicalIdOf(settings) };
+    await preflight(event, settings, inv);
+    return { PhysicalResourceId: physicalIdOf(settings), ByoipDeadline: deadline };
   } catch (error) {
+    if (error instanceof OutOfTime) {
+      throw fail(inv, new Error(
+        `Reading the dedicated IPs of account ${inv.account} in ${inv.region} did not finish in time: SES throttled the calls too much. Nothing was moved; deploy again.`,
+      ));
+    }
     throw fail(inv, error);
   }
 }
@@ -73,29 +97,30 @@ export async function onEvent(event: ResourceEvent, inv: Invocation): Promise<On
 /** isComplete: does the work, as far as the time budget allows. */
 export async function isComplete(event: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
   try {
+    checkDeadline(event, inv);
     return event.RequestType === 'Delete' ? await release(event, inv) : await fill(event, inv);
   } catch (error) {
     if (error instanceof OutOfTime) {
       inv.log('time budget used up: not complete yet, the next check resumes', statsOf(inv));
       return { IsComplete: false };
     }
-    const note = event.RequestType === 'Create' ? await putBack(event, inv) : undefined;
-    throw fail(inv, error, note);
+    throw fail(inv, error, event.RequestType === 'Delete' ? undefined : await putBack(event, inv));
   }
 }
 
 /** Create or Update: moves the range into the pool, then sets warm-up. */
 async function fill(event: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
   const settings = parseProperties(event.ResourceProperties);
-  const { addresses, state, assessment } = await preflight(settings, ownPoolsOf(event, settings), inv);
+  const { addresses, state, assessment } = await preflight(event, settings, inv);
   const toMove = settings.adoptAddressesFromOtherPools
     ? [...assessment.toMove, ...foreignAddresses(assessment, addresses)]
     : [...assessment.toMove];
 
   inv.log(`${settings.cidr}: ${assessment.inPlace.length} of ${addresses.length} addresses already in pool ${settings.poolName}, ${toMove.length} to move`);
   for (const [index, ip] of toMove.entries()) {
+    checkDeadline(event, inv);
     if ((await inv.ses.moveToPool(ip, settings.poolName)) === 'not-found') {
-      throw new Error(`Address ${ip} of ${settings.cidr} disappeared from account ${inv.account} in ${inv.region} while it was being moved into pool ${settings.poolName}.`);
+      throw new Error(`SES no longer finds address ${ip} of ${settings.cidr}, or pool ${settings.poolName}, in account ${inv.account} in ${inv.region}.`);
     }
     logProgress(inv, 'moved', index + 1, toMove.length, settings.poolName);
   }
@@ -103,13 +128,15 @@ async function fill(event: ResourceEvent, inv: Invocation): Promise<IsCompleteRe
   if (settings.warmup === WarmupMode.ALREADY_WARM) {
     const cold = warmupToWrite(addresses, state, WARM);
     for (const [index, ip] of cold.entries()) {
+      checkDeadline(event, inv);
       await inv.ses.setWarmup(ip, WARM);
       logProgress(inv, 'set warm-up 100 on', index + 1, cold.length, settings.poolName);
     }
   }
 
-  inv.log(`${settings.cidr}: all ${addresses.length} addresses are in pool ${settings.poolName}`, statsOf(inv));
-  return { IsComplete: true, Data: { AddressesInPool: String(addresses.length) } };
+  const placed = assessment.inPlace.length + toMove.length;
+  inv.log(`${settings.cidr}: ${placed} of ${addresses.length} addresses are in pool ${settings.poolName}`, statsOf(inv));
+  return { IsComplete: true, Data: { AddressesInPool: String(placed) } };
 }
 
 /**
@@ -125,47 +152,72 @@ async function release(event: ResourceEvent, inv: Invocation): Promise<IsComplet
     inv.log(`nothing to release: ${errorMessage(error)}`);
     return { IsComplete: true };
   }
-  const verdict = checkRange(settings.cidr);
-  if (!verdict.accepted || settings.poolName === DEFAULT_POOL) {
-    inv.log(`nothing to release for ${settings.cidr} in pool ${settings.poolName}`);
-    return { IsComplete: true };
-  }
-  const addresses = verdict.range.addresses();
-  const state = await inv.ses.readAccountState();
-  const mine = addressesIn(addresses, state, settings.poolName);
-  inv.log(`${settings.cidr}: ${mine.length} addresses to move from pool ${settings.poolName} back to ${DEFAULT_POOL}`);
-  for (const [index, ip] of mine.entries()) {
-    await inv.ses.moveToPool(ip, DEFAULT_POOL); // NotFound: the address is gone, which is fine
-    logProgress(inv, 'released', index + 1, mine.length, settings.poolName);
-  }
-  inv.log(`${settings.cidr}: no address of the range is left in pool ${settings.poolName}`, statsOf(inv));
+  await moveOut(settings.cidr, settings.poolName, DEFAULT_POOL, inv, () => checkDeadline(event, inv));
   return { IsComplete: true };
 }
 
 /**
- * After a failed Create: moves back to the default pool whatever the create
- * put into its new pool, since the Provider framework may skip the handler
- * on the DELETE that follows. Returns a sentence for the failure reason.
+ * After a failed Create or Update, puts back what it moved into the target
+ * pool, since the Provider framework may skip the handler on the DELETE that
+ * follows a failed Create, and no DELETE follows a failed Update:
+ * - a Create, or an Update that changed the range: back to the default pool;
+ * - an Update that only renamed the pool: back to the old pool;
+ * - an Update that changed neither: nothing (the addresses belong there).
+ * Returns a sentence for the failure reason.
  */
 async function putBack(event: ResourceEvent, inv: Invocation): Promise<string> {
   try {
     const settings = parseProperties(event.ResourceProperties);
-    const verdict = checkRange(settings.cidr);
-    if (!verdict.accepted) {
-      return 'Nothing was moved.';
+    const old = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
+    if (old && old.cidr === settings.cidr && old.poolName === settings.poolName) {
+      return 'The range stays in its pool.';
     }
-    const addresses = verdict.range.addresses();
-    const moved = addressesIn(addresses, await inv.ses.readAccountState(), settings.poolName);
-    for (const ip of moved) {
-      await inv.ses.moveToPool(ip, DEFAULT_POOL);
-    }
-    inv.log(`rolled back: moved ${moved.length} addresses back to ${DEFAULT_POOL}`);
-    return moved.length === 0
-      ? 'Nothing was moved.'
-      : `The ${moved.length} addresses moved so far were put back into ${DEFAULT_POOL}.`;
+    const destination = old && old.cidr === settings.cidr ? old.poolName : DEFAULT_POOL;
+    const moved = await moveOut(settings.cidr, settings.poolName, destination, inv);
+    return moved === 0 ? 'Nothing was moved.' : `The ${moved} addresses moved so far were put back into ${destination}.`;
   } catch (error) {
-    inv.log(`rollback incomplete: ${errorMessage(error)}`);
-    return `Putting back the addresses moved so far failed (${errorMessage(error)}): the DELETE that follows moves them back.`;
+    inv.log(`putting back failed: ${errorMessage(error)}`);
+    const next = event.RequestType === 'Create'
+      ? 'the DELETE that follows moves them back'
+      : 'move them back with `aws sesv2 put-dedicated-ip-in-pool` (see `ses-byoip status`)';
+    return `Putting back the addresses moved so far failed (${errorMessage(error)}): ${next}.`;
+  }
+}
+
+/**
+ * Moves the addresses of `cidr` that sit in `pool` into `destination`, then
+ * reads again, until none is left there (an address may come back while this
+ * runs) or a pass moves nothing (SES no longer finds the ones it lists).
+ * NotFound is fine: the address is gone. Returns how many it moved.
+ */
+async function moveOut(cidr: string, pool: string, destination: string, inv: Invocation, check: () => void = () => {}): Promise<number> {
+  const verdict = checkRange(cidr);
+  if (!verdict.accepted || pool === DEFAULT_POOL) {
+    inv.log(`nothing to move out for ${cidr} in pool ${pool}`);
+    return 0;
+  }
+  const addresses = verdict.range.addresses();
+  let moved = 0;
+  for (;;) {
+    const mine = addressesIn(addresses, await inv.ses.readAccountState(), pool);
+    if (mine.length === 0) {
+      inv.log(`${cidr}: no address of the range is left in pool ${pool}`, statsOf(inv));
+      return moved;
+    }
+    inv.log(`${cidr}: ${mine.length} addresses to move from pool ${pool} to ${destination}`);
+    let movedThisPass = 0;
+    for (const [index, ip] of mine.entries()) {
+      check();
+      if ((await inv.ses.moveToPool(ip, destination)) === 'moved') {
+        movedThisPass++;
+      }
+      logProgress(inv, 'moved out', index + 1, mine.length, pool);
+    }
+    moved += movedThisPass;
+    if (movedThisPass === 0) {
+      inv.log(`${cidr}: SES lists ${someOf(mine)} in pool ${pool} but does not find them to move: left as they are`);
+      return moved;
+    }
   }
 }
 
@@ -179,44 +231,68 @@ interface Preflight {
  * Reads where every address of the range is, and fails (before any write)
  * if the range is not all there, or if some of it is in another pool that
  * may not be taken.
+ *
+ * An Update that keeps the range and the pool (a change of warm-up, or the
+ * rollback of one) does not fail on those: it warns and leaves them alone,
+ * so that a range that changed under it never blocks the stack.
  */
-async function preflight(settings: PoolAddressesSettings, ownPools: string[], inv: Invocation): Promise<Preflight> {
+async function preflight(event: ResourceEvent, settings: PoolAddressesSettings, inv: Invocation): Promise<Preflight> {
   const verdict = checkRange(settings.cidr);
   if (!verdict.accepted) {
     throw new Error(`${settings.cidr} is not a BYOIP range: ${formatFinding(verdict.finding)}`);
   }
   const { cidr, poolName } = settings;
+  const old = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
+  // On an update that changes pool, the old pool's addresses are ours to move.
+  const ownPools = old && old.poolName !== poolName && old.poolName !== DEFAULT_POOL ? [old.poolName] : [];
+  const tolerant = old !== undefined && old.cidr === cidr && old.poolName === poolName;
+
   const addresses = verdict.range.addresses();
   const state = await inv.ses.readAccountState((n) => inv.log(`read ${n} dedicated IPs of the account so far`));
   const assessment = assess(addresses, state, poolName, ownPools);
 
   const { missing, foreign } = assessment;
+  const problems: string[] = [];
   if (missing.length > 0) {
-    throw new Error(
+    problems.push(
       `${missing.length} of the ${addresses.length} addresses of ${cidr} are not dedicated IPs of account ${inv.account} in ${inv.region} (${someOf(missing)}): ` +
         `the BYOIP range has not been provisioned to account ${inv.account} in Region ${inv.region} yet, or it was approved for another Region. ` +
-        'Wait for AWS to confirm the range is provisioned (aws sesv2 get-dedicated-ips lists it), then deploy again. Nothing was moved.',
+        'Wait for AWS to confirm the range is provisioned (`ses-byoip status` shows it), then deploy again.',
     );
   }
   if (foreign.size > 0 && !settings.adoptAddressesFromOtherPools) {
     const pools = [...foreign.entries()].map(([pool, ips]) => `${pool} (${ips.length}: ${someOf(ips, 3)})`);
     const count = [...foreign.values()].reduce((n, ips) => n + ips.length, 0);
-    throw new Error(
+    problems.push(
       `${count} addresses of ${cidr} are in other dedicated IP pools: ${pools.join('; ')}. ` +
         `They may be in use by another configuration, so they are not taken into pool ${poolName}. ` +
-        `Move them to ${DEFAULT_POOL} first, or set adoptAddressesFromOtherPools: true to take them. Nothing was moved.`,
+        `Move them to ${DEFAULT_POOL} first, or set adoptAddressesFromOtherPools: true to take them.`,
     );
   }
+  if (problems.length > 0 && !tolerant) {
+    throw new Error(`${problems.join(' ')} Nothing was moved.`);
+  }
+  problems.forEach((problem) => inv.log(`warning, left as it is: ${problem}`));
   return { addresses, state, assessment };
 }
 
-/** On an update that changes pool, the old pool's addresses are ours to move. */
-function ownPoolsOf(event: ResourceEvent, settings: PoolAddressesSettings): string[] {
-  if (event.RequestType !== 'Update') {
-    return [];
+/** The properties, or undefined if they cannot be parsed. */
+function tryParse(raw: Record<string, unknown> | undefined): PoolAddressesSettings | undefined {
+  try {
+    return raw ? parseProperties(raw) : undefined;
+  } catch {
+    return undefined;
   }
-  const oldPool = event.OldResourceProperties?.PoolName;
-  return typeof oldPool === 'string' && oldPool !== settings.poolName && oldPool !== DEFAULT_POOL ? [oldPool] : [];
+}
+
+/** Fails the operation once its deadline (set by onEvent) has passed. */
+function checkDeadline(event: ResourceEvent, inv: Invocation): void {
+  if (event.ByoipDeadline !== undefined && inv.now() > event.ByoipDeadline) {
+    throw new OperationTimedOut(
+      `The operation did not finish within ${OPERATION_LIMIT_MS / 60_000} minutes: SES's one request per second is shared with everything else in ` +
+        `account ${inv.account} in ${inv.region}. Deploy again when fewer ranges or tools use it at once.`,
+    );
+  }
 }
 
 function logProgress(inv: Invocation, verb: string, done: number, total: number, pool: string): void {

@@ -13,8 +13,11 @@ export const POOL_ADDRESSES_RESOURCE_TYPE = 'Custom::SesByoipPoolAddresses';
 /** The pool that holds the dedicated IPs that are in no named pool. */
 export const DEFAULT_POOL = 'ses-default-dedicated-pool';
 
-/** The properties of the custom resource, as CloudFormation sends them. */
-export interface PoolAddressesProperties {
+/**
+ * The properties of the custom resource, as CloudFormation sends them. (A
+ * type rather than an interface, so that it fits Record<string, unknown>.)
+ */
+export type PoolAddressesProperties = {
   /** The range, canonical CIDR as a literal string. */
   readonly Cidr: string;
   /** The name of the dedicated IP pool that receives the range (a Ref to the pool). */
@@ -23,7 +26,7 @@ export interface PoolAddressesProperties {
   readonly Warmup: WarmupMode;
   /** "true" or "false": whether addresses found in another named pool may be taken. */
   readonly AdoptAddressesFromOtherPools: 'true' | 'false';
-}
+};
 
 /** The properties, parsed and checked. */
 export interface PoolAddressesSettings {

@@ -19,6 +19,8 @@ export interface DedicatedIpState {
   readonly pool: string;
   /** 0-100, or undefined if SES did not say. */
   readonly warmupPercentage?: number;
+  /** IN_PROGRESS, DONE or NOT_APPLICABLE, or undefined if SES did not say. */
+  readonly warmupStatus?: string;
 }
 
 /** The account's dedicated IPs in this Region, by address. */
@@ -63,6 +65,7 @@ export class SesGateway {
             ip: dedicatedIp.Ip,
             pool: dedicatedIp.PoolName || DEFAULT_POOL,
             warmupPercentage: dedicatedIp.WarmupPercentage,
+            warmupStatus: dedicatedIp.WarmupStatus,
           });
         }
       }

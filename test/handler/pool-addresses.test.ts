@@ -65,6 +65,7 @@ function invocation(budgetMs = Infinity): Invocation {
     log: (message) => logs.push(message),
     account: '111122223333',
     region: 'eu-west-1',
+    now: () => 1_000_000 + fakeNow,
   };
 }
 
@@ -79,14 +80,20 @@ function event(RequestType: ResourceEvent['RequestType'], ResourceProperties = p
 const puts = () => ses.commandCalls(PutDedicatedIpInPoolCommand).map((c) => `${c.args[0].input.Ip}>${c.args[0].input.DestinationPoolName}`);
 
 describe('onEvent', () => {
-  test('Create reads the whole state, writes nothing, and names the physical resource after pool and range', async () => {
-    await expect(onEvent(event('Create'), invocation())).resolves.toEqual({ PhysicalResourceId: `mail|${RANGE}` });
+  test('Create reads the whole state, writes nothing, names the physical resource after pool and range, and sets the deadline', async () => {
+    await expect(onEvent(event('Create'), invocation())).resolves.toEqual({
+      PhysicalResourceId: `mail|${RANGE}`,
+      ByoipDeadline: 1_000_000 + 45 * 60 * 1000,
+    });
     expect(ses.commandCalls(GetDedicatedIpsCommand).length).toBe(3); // 256 addresses, pages of 100
     expect(puts()).toEqual([]);
   });
 
   test('Delete does not call SES at all', async () => {
-    await expect(onEvent(event('Delete', props(), { PhysicalResourceId: 'mail|x' }), invocation())).resolves.toEqual({ PhysicalResourceId: 'mail|x' });
+    await expect(onEvent(event('Delete', props(), { PhysicalResourceId: 'mail|x' }), invocation())).resolves.toEqual({
+      PhysicalResourceId: 'mail|x',
+      ByoipDeadline: 1_000_000 + 45 * 60 * 1000,
+    });
     expect(ses.calls()).toHaveLength(0);
   });
 
@@ -111,7 +118,7 @@ describe('onEvent', () => {
   test('Update: addresses in the previous pool are ours; in any other pool they are foreign', async () => {
     account.get('192.0.2.1')!.pool = 'old';
     await expect(onEvent(event('Update', props(), { PhysicalResourceId: 'old|x', OldResourceProperties: props({ PoolName: 'old' }) }), invocation()))
-      .resolves.toEqual({ PhysicalResourceId: `mail|${RANGE}` });
+      .resolves.toMatchObject({ PhysicalResourceId: `mail|${RANGE}` });
     await expect(onEvent(event('Update', props(), { PhysicalResourceId: 'x', OldResourceProperties: props({ PoolName: 'other' }) }), invocation()))
       .rejects.toThrow('1 addresses of 192.0.2.0/24 are in other dedicated IP pools: old (1: 192.0.2.1).');
   });

@@ -71,16 +71,25 @@ function context(ms = 60_000) {
  * until it reports completion, each invocation with `budgetMs`.
  */
 async function run(event: ResourceEvent, budgetMs = 60_000) {
-  const { PhysicalResourceId } = await onEvent(event, context(budgetMs));
-  const waiting = { ...event, PhysicalResourceId };
+  const started = await onEvent(event, context(budgetMs));
+  // The framework passes onEvent's answer on to isComplete, merged into the event.
+  const waiting = { ...event, ...started };
   for (let checks = 1; checks <= 200; checks++) {
     const result = await isComplete(waiting, context(budgetMs));
     if (result.IsComplete) {
-      return { physicalId: PhysicalResourceId, data: result.Data, checks };
+      return { physicalId: started.PhysicalResourceId, data: result.Data, checks };
     }
     expect(result.Data).toBeUndefined(); // the framework refuses Data with IsComplete false
   }
   throw new Error('never completed');
+}
+
+/** onEvent, then isComplete once with `budgetMs`: a fill cut off part-way. */
+async function startAndCutOff(event: ResourceEvent, budgetMs: number) {
+  const started = await onEvent(event, context());
+  const waiting = { ...event, ...started };
+  expect(await isComplete(waiting, context(budgetMs))).toEqual({ IsComplete: false });
+  return waiting;
 }
 
 /** The addresses of the account, by pool. */
@@ -188,15 +197,35 @@ describe('create', () => {
     expect(ep.addressesIn('transactional')).toEqual([]);
   });
 
-  test('fails when a check finds foreign addresses that appeared after onEvent, and puts back what it moved', async () => {
+  test('fails when a later check finds foreign addresses, and puts back what it moved', async () => {
+    seedBystanders();
     ep.provisionRange(RANGE);
     ep.createPool(POOL);
     ep.createPool('transactional');
-    const event = request('Create', properties());
-    const { PhysicalResourceId } = await onEvent(event, context());
-    ep.provisionAddress('203.0.113.9', { pool: 'transactional' });
-    await expect(isComplete({ ...event, PhysicalResourceId }, context())).rejects.toThrow(/in other dedicated IP pools: transactional/);
+    ep.setRate(200, 1);
+    const waiting = await startAndCutOff(request('Create', properties()), 400);
+    const movedSoFar = ep.addressesIn(POOL).length;
+    expect(movedSoFar).toBeGreaterThan(0);
+    ep.provisionAddress('203.0.113.255', { pool: 'transactional' });
+    await expect(isComplete(waiting, context())).rejects.toThrow(
+      'in other dedicated IP pools: transactional (1: 203.0.113.255). They may be in use by another configuration, so they are not taken into pool byoip-pool. ' +
+        `Move them to ses-default-dedicated-pool first, or set adoptAddressesFromOtherPools: true to take them. Nothing was moved. The ${movedSoFar} addresses moved so far were put back into ses-default-dedicated-pool.`,
+    );
     expect(ep.addressesIn(POOL)).toEqual([]);
+    expect(ep.addressesIn('transactional')).toEqual(['203.0.113.255']);
+  });
+
+  test('fails once the operation\'s deadline has passed, and puts back what it moved', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.setRate(200, 1);
+    const waiting = await startAndCutOff(request('Create', properties()), 400);
+    expect(waiting.ByoipDeadline).toBeGreaterThan(Date.now() + 44 * 60_000);
+    await expect(isComplete({ ...waiting, ByoipDeadline: Date.now() - 1 }, context())).rejects.toThrow(
+      /^The operation did not finish within 45 minutes: SES's one request per second is shared with everything else in account 111122223333 in us-east-1\..* The \d+ addresses moved so far were put back into ses-default-dedicated-pool\.$/,
+    );
+    expectRangeIn(DEFAULT_POOL);
   });
 
   test('is already done when the range is in the pool', async () => {
@@ -248,6 +277,16 @@ describe('pacing and faults', () => {
     await run(request('Create', properties()));
     expect(ep.addressesIn(POOL)).toHaveLength(256);
     expect(ep.countCalls().fault).toBeGreaterThan(5);
+  });
+
+  test('retries a move whose answer was lost after SES made it', async () => {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.resetConnections({ probability: 0.05, afterProcessing: true });
+    await run(request('Create', properties()));
+    expectRangeIn(POOL);
+    expect(ep.countCalls().fault).toBeGreaterThan(0);
   });
 
   test('retries transient errors: 500s, ConcurrentModification, connection resets, slow answers', async () => {
@@ -342,14 +381,30 @@ describe('update', () => {
   }
 
   test('same range, same pool: no write at all', async () => {
-    const physicalId = await created();
+    const physicalId = await created(properties({ AdoptAddressesFromOtherPools: 'true' }));
     const { physicalId: after } = await run(
-      request('Update', properties({ Warmup: WarmupMode.LEAVE_AS_IS }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() }),
+      request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: properties({ AdoptAddressesFromOtherPools: 'true' }) }),
     );
     expect(after).toBe(physicalId);
     expect(writes()).toBe(0);
     expect(ep.countCalls().byOperation.GetDedicatedIps!.ok).toBeGreaterThan(0);
     expectRangeIn(POOL);
+  });
+
+  test('same range, same pool: addresses that went missing or elsewhere since are left alone, not an error', async () => {
+    const physicalId = await created();
+    ep.createPool('elsewhere');
+    ep.provisionAddress('203.0.113.20', { pool: 'elsewhere' });
+    ep.removeAddress('203.0.113.21');
+    ep.provisionAddress('203.0.113.22'); // drifted back to the default pool: moved back in
+    const update = request('Update', properties({ Warmup: WarmupMode.ALREADY_WARM }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
+    await run(update);
+    // The rollback of that update (properties swapped) goes through as well.
+    await run({ ...update, ResourceProperties: properties(), OldResourceProperties: properties({ Warmup: WarmupMode.ALREADY_WARM }) });
+    expect(ep.poolOf('203.0.113.20')).toBe('elsewhere');
+    expect(ep.poolOf('203.0.113.22')).toBe(POOL);
+    expect(ep.addressesIn(POOL)).toHaveLength(254);
+    expect(logs.join('\n')).toContain('warning, left as it is: 1 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs');
   });
 
   test('range changed: a new ID, the new range filled, and the cleanup DELETE releases only the old range', async () => {
@@ -379,6 +434,49 @@ describe('update', () => {
     await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
     expect(writes()).toBe(0);
     expectRangeIn('byoip-pool-2');
+  });
+});
+
+describe('failed updates and their rollback', () => {
+  async function created() {
+    seedBystanders();
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    const { physicalId } = await run(request('Create', properties()));
+    ep.resetCalls();
+    return physicalId;
+  }
+
+  test('a range change that fails part-way puts the new range back, and the rollback leaves the pool as it was', async () => {
+    const physicalId = await created();
+    const NEW_RANGE = '8.8.8.0/24';
+    ep.provisionRange(NEW_RANGE);
+    ep.failWhen((call) =>
+      call.operation === 'PutDedicatedIpInPool' && call.ip === '8.8.8.49' ? { status: 400, errorType: 'BadRequestException', message: 'Nope.' } : undefined,
+    );
+    const forward = request('Update', properties({ Cidr: NEW_RANGE }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
+    await expect(run(forward)).rejects.toThrow(
+      'SES PutDedicatedIpInPool 8.8.8.49 into byoip-pool failed: BadRequestException: Nope. The 49 addresses moved so far were put back into ses-default-dedicated-pool.',
+    );
+    ep.clearFaults();
+    // CloudFormation keeps the old physical ID and rolls back with the properties swapped.
+    await run(request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: properties({ Cidr: NEW_RANGE }) }));
+    expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
+    // ... and destroying the stack later leaves the pool empty, so CloudFormation can delete it.
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn(POOL)).toEqual([]);
+  });
+
+  test('a pool rename that fails part-way puts the addresses back into the old pool', async () => {
+    const physicalId = await created();
+    ep.createPool('byoip-pool-2');
+    ep.failWhen((call) =>
+      call.operation === 'PutDedicatedIpInPool' && call.ip === '203.0.113.30' ? { status: 400, errorType: 'BadRequestException', message: 'Nope.' } : undefined,
+    );
+    const rename = request('Update', properties({ PoolName: 'byoip-pool-2' }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
+    await expect(run(rename)).rejects.toThrow('The 30 addresses moved so far were put back into byoip-pool.');
+    expectRangeIn(POOL);
+    expect(ep.addressesIn('byoip-pool-2')).toEqual([]);
   });
 });
 
@@ -413,6 +511,19 @@ describe('delete', () => {
     );
     await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
     expect(ep.addressesIn(POOL)).toEqual(['203.0.113.3']);
+  });
+
+  test('reads again before it reports done, in case an address came back meanwhile', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    const { physicalId } = await run(request('Create', properties()));
+    // A straggling fill puts one address back while the delete runs.
+    ep.failWhen((call) => {
+      if (call.operation === 'PutDedicatedIpInPool' && call.n === 10) ep.provisionAddress('203.0.113.0', { pool: POOL });
+      return undefined;
+    });
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn(POOL)).toEqual([]);
   });
 
   test('succeeds without touching SES when the properties are unusable', async () => {
