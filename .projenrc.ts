@@ -7,8 +7,11 @@ import { awscdk, javascript } from 'projen';
  * acknowledgeWarning, which the documentation-range rule relies on.
  */
 const CDK_VERSION = '2.257.0';
-/** The constructs version that aws-cdk-lib 2.257.0 asks for (^10.5.0). */
-const CONSTRUCTS_VERSION = '10.5.0';
+/**
+ * aws-cdk-lib 2.257.0 asks for constructs ^10.5.0, cdk-nag 2.38 and 3 for
+ * ^10.5.1: users who check with cdk-nag have 10.5.1 at least.
+ */
+const CONSTRUCTS_VERSION = '10.5.1';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-ses-byoip',
@@ -33,6 +36,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // The development tsconfig (tests, examples, .projenrc.ts) lives at the root,
   // and eslint type-checks every file against it.
   tsconfigDevFile: 'tsconfig.dev.json',
+  // ts-jest only transpiles: type-check the tests too.
+  typecheckTests: true,
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples'],
@@ -52,14 +57,39 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // build time, so it is not a runtime dependency of the library.
     '@aws-sdk/client-sesv2@^3.1000.0',
     'aws-sdk-client-mock@^4.1.0',
+    // The library's own resources must pass cdk-nag's AwsSolutions checks,
+    // for users of cdk-nag 2 (an Aspect) and of cdk-nag 3 (a validation plugin).
+    'cdk-nag@^2.38.2',
+    'cdk-nag-v3@npm:cdk-nag@^3.0.2',
+    // integ-runner 2.197 reads cloud assembly schema 53, which aws-cdk-lib 2.257 writes.
+    '@aws-cdk/integ-runner@~2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
-  gitignore: ['cdk.out', '*.cdk.out'],
+  // Every jsii language. The release workflow builds and publishes these
+  // packages; `npm test` generates their sources (see test:languages).
+  publishToPypi: { distName: 'cdk-ses-byoip', module: 'cdk_ses_byoip' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksesbyoip',
+    mavenGroupId: 'io.github.cdk-ses-byoip',
+    mavenArtifactId: 'cdk-ses-byoip',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkSesByoip', packageId: 'CdkSesByoip' },
+  publishToGo: { moduleName: 'github.com/cdk-ses-byoip/cdk-ses-byoip-go' },
+
+  // cdk.out directories, and the assets in integ snapshots (integ-runner
+  // ignores asset changes; the templates are what it verifies).
+  gitignore: ['cdk.out/', '/test/*.snapshot/asset.*', '/.jsii.tabl.json'],
   npmignoreEnabled: true,
   npmIgnoreOptions: {
     ignorePatterns: ['/examples/', '/.ci/', 'cdk.out'],
   },
 });
+
+// The handler and the CLI ship as bundles (assets/); their compiled sources
+// would need the AWS SDK, which is not a dependency. (After jsii's own
+// patterns, which include all of lib/.)
+project.npmignore?.addPatterns('/lib/cli/', '/lib/handler/*', '!/lib/handler/resource-properties.*');
 
 // The deploy-time handler (src/handler) runs in Lambda: bundle it with the
 // AWS SDK into one file, so the version it was tested with is the one that runs.
@@ -68,12 +98,66 @@ project.bundler.addBundle('src/handler/index.ts', {
   target: 'node20',
   externals: [],
 });
-// The construct's Lambda code is that bundle, so tests need it: build it first.
+// The CLI (src/cli), `npx ses-byoip`, is bundled the same way: it needs no
+// runtime dependency of the library.
+const cli = project.bundler.addBundle('src/cli/main.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: [],
+  executable: true,
+  banner: '#!/usr/bin/env node',
+});
+project.package.addBin({ 'ses-byoip': cli.outfile });
+// The construct's Lambda code is that bundle, and the CLI's tests run it: build them first.
 project.testTask.prependSpawn(project.bundler.bundleTask);
-// The handler's dependencies are bundled into it: build-time dependencies for the library.
+// The handler's and the CLI's dependencies are bundled into them: build-time dependencies.
 project.eslint?.addOverride({
-  files: ['src/handler/**'],
+  files: ['src/handler/**', 'src/cli/**'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+
+// Every language jsii targets must be able to express the API, and README's
+// TypeScript examples must compile (jsii-rosetta, as Construct Hub runs it).
+// The packages themselves are built by the release workflow, which has the
+// toolchains; the sources are generated here from the assembly.
+const languages = project.addTask('test:languages', {
+  description: 'Compile README examples with jsii-rosetta and generate the Python, Java, .NET and Go sources',
+  steps: [
+    { exec: 'jsii --silence-warnings=reserved-word' },
+    { exec: 'jsii-rosetta extract --strict' },
+    { exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/code-only' },
+  ],
+});
+project.testTask.spawn(languages);
+// A local build packages JavaScript only (this machine has no Maven, NuGet,
+// PyPI or Go proxy); `package-all` and the release workflow build the rest.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// Integration tests (test/integ.*.ts). `npm test` verifies their committed
+// snapshots offline; dummy credentials spare integ-runner a slow lookup.
+const offline = { AWS_ACCESS_KEY_ID: 'offline', AWS_SECRET_ACCESS_KEY: 'offline', AWS_REGION: 'us-east-1' };
+const integ = project.addTask('integ', {
+  description: 'Verify the integration test snapshots (offline)',
+  env: offline,
+  steps: [{ exec: 'integ-runner --language typescript', receiveArgs: true }],
+});
+integ.prependSpawn(project.bundler.bundleTask);
+project.testTask.spawn(integ);
+project.addTask('integ:update', {
+  description: 'Write the integration test snapshots again, without deploying (after a deliberate change)',
+  env: offline,
+  steps: [
+    { spawn: project.bundler.bundleTask.name },
+    { exec: 'integ-runner --language typescript --update-on-failed --dry-run', receiveArgs: true },
+  ],
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integration tests to AWS and run their assertions (needs a provisioned BYOIP range, see README)',
+  steps: [
+    { spawn: project.bundler.bundleTask.name },
+    { exec: 'integ-runner --language typescript --force --update-on-failed', receiveArgs: true },
+  ],
 });
 
 // `npm run example` synthesizes the example app with the real CDK CLI.

@@ -229,7 +229,6 @@ export class ByoipSendingPool extends Construct {
     // Moves the range into the pool at deploy time, and back out at destroy.
     const warmup = props.warmup ?? WarmupMode.LEAVE_AS_IS;
     const provider = PoolAddressesProvider.of(this);
-    provider.serve(pool, warmup);
     const addresses = new CustomResource(this, 'PoolAddresses', {
       serviceToken: provider.serviceToken,
       resourceType: POOL_ADDRESSES_RESOURCE_TYPE,
@@ -241,6 +240,7 @@ export class ByoipSendingPool extends Construct {
       }),
       serviceTimeout: Duration.hours(1),
     });
+    provider.register(pool, warmup, addresses);
     // Nothing sends from a half-filled pool.
     configurationSet.node.addDependency(addresses);
 

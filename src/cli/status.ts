@@ -1,0 +1,180 @@
+/**
+ * `ses-byoip status`: where the 256 addresses of a range are in the account,
+ * read through the SES v2 API, and whether the range is ready to deploy.
+ */
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { ApiFailure, InvalidInput } from './errors';
+import { AdaptivePacer } from '../handler/pacer';
+import { assess, someOf } from '../handler/plan';
+import { DEFAULT_POOL } from '../handler/resource-properties';
+import { AccountState, SesCallError, SesGateway, errorName } from '../handler/ses-client';
+import { formatFinding } from '../rules/finding';
+import { checkRange } from '../rules/range-rules';
+
+/** What the user gives. */
+export interface StatusInput {
+  readonly cidr?: string;
+  readonly region?: string;
+  /** The pool the range is meant for: its addresses there count as deployed. */
+  readonly pool?: string;
+}
+
+/** Where a range stands. */
+export type Verdict = 'READY' | 'IN_POOL' | 'NOT_PROVISIONED' | 'PARTLY_PROVISIONED' | 'IN_OTHER_POOLS';
+
+/** The status of a range, as shown (and as `--json` prints it). */
+export interface RangeStatus {
+  readonly cidr: string;
+  readonly region: string;
+  readonly pool?: string;
+  readonly verdict: Verdict;
+  /** True if `cdk deploy` of a ByoipSendingPool for this range would go through. */
+  readonly ready: boolean;
+  /** One paragraph saying what the verdict means and what to do. */
+  readonly message: string;
+  /** 256 for a /24. */
+  readonly addresses: number;
+  /** How many of them are dedicated IPs of the account. */
+  readonly provisioned: number;
+  /** Up to five of the missing ones. */
+  readonly missingExamples: readonly string[];
+  /** How many of the provisioned addresses are in each pool. */
+  readonly pools: Readonly<Record<string, number>>;
+  /** The warm-up of the provisioned addresses, by WarmupStatus. */
+  readonly warmup: Readonly<Record<string, { readonly count: number; readonly averagePercentage?: number }>>;
+}
+
+/** Checks the input, reads the account's dedicated IPs and sums up where the range is. */
+export async function readStatus(
+  input: StatusInput,
+  progress: (addressesRead: number) => void = () => {},
+): Promise<RangeStatus> {
+  const { cidr, pool } = input;
+  if (cidr === undefined) {
+    throw new InvalidInput(['--cidr is required: the /24 to look for, e.g. --cidr 198.51.100.0/24.']);
+  }
+  const verdict = checkRange(cidr);
+  if (!verdict.accepted) {
+    throw new InvalidInput([formatFinding(verdict.finding)]);
+  }
+
+  const client = new SESv2Client({ region: input.region, maxAttempts: 1 });
+  let region: string;
+  try {
+    region = await client.config.region();
+  } catch {
+    throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
+  }
+
+  let state: AccountState;
+  try {
+    state = await new SesGateway(client, new AdaptivePacer(), Infinity).readAccountState(progress);
+  } catch (error) {
+    throw apiFailure(error, region);
+  }
+  return summarize(cidr, verdict.range.addresses(), state, region, pool);
+}
+
+/** Sums up where the range's addresses are (pure). */
+export function summarize(cidr: string, addresses: readonly string[], state: AccountState, region: string, pool?: string): RangeStatus {
+  // Without --pool, no address is "in place": every one in a named pool counts as elsewhere.
+  const assessment = assess(addresses, state, pool ?? DEFAULT_POOL);
+  const inDefault = pool === undefined ? assessment.inPlace.length : assessment.toMove.length;
+  const pools: Record<string, number> = {};
+  const warmup: Record<string, { count: number; total: number; known: number }> = {};
+  for (const ip of addresses) {
+    const address = state.get(ip);
+    if (address) {
+      pools[address.pool] = (pools[address.pool] ?? 0) + 1;
+      const entry = (warmup[address.warmupStatus ?? 'UNKNOWN'] ??= { count: 0, total: 0, known: 0 });
+      entry.count++;
+      if (address.warmupPercentage !== undefined && address.warmupPercentage >= 0) {
+        entry.total += address.warmupPercentage;
+        entry.known++;
+      }
+    }
+  }
+  const missing = assessment.missing;
+  const provisioned = addresses.length - missing.length;
+  const inPool = pool === undefined ? 0 : assessment.inPlace.length;
+  const foreign = [...assessment.foreign.entries()];
+  const foreignCount = foreign.reduce((n, [, ips]) => n + ips.length, 0);
+
+  let verdict: Verdict;
+  let message: string;
+  if (provisioned === 0) {
+    verdict = 'NOT_PROVISIONED';
+    message = `None of the ${addresses.length} addresses of ${cidr} is a dedicated IP of this account in ${region}: the range is not provisioned here yet. ` +
+      'AWS answers BYOIP requests within about 48 business hours; if it confirmed the range, check that you use the account and Region it was approved for.';
+  } else if (missing.length > 0) {
+    verdict = 'PARTLY_PROVISIONED';
+    message = `${provisioned} of the ${addresses.length} addresses of ${cidr} are dedicated IPs of this account in ${region}; ${missing.length} are missing (${someOf(missing)}). ` +
+      'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support.';
+  } else if (pool !== undefined && inPool === addresses.length) {
+    verdict = 'IN_POOL';
+    message = `All ${addresses.length} addresses of ${cidr} are in pool ${pool}: the range is deployed.`;
+  } else if (foreignCount > 0) {
+    verdict = 'IN_OTHER_POOLS';
+    message = `All ${addresses.length} addresses of ${cidr} are provisioned, but ${foreignCount} sit in other pools: ` +
+      `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy refuses to take them unless you move them to ` +
+      `${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.`;
+  } else {
+    verdict = 'READY';
+    message = `All ${addresses.length} addresses of ${cidr} are provisioned in ${region}` +
+      (inPool > 0 ? ` (${inPool} already in pool ${pool}, ${inDefault} in ${DEFAULT_POOL})` : ` and in ${DEFAULT_POOL}`) +
+      ': the range is ready to deploy.';
+  }
+
+  return {
+    cidr,
+    region,
+    pool,
+    verdict,
+    ready: verdict === 'READY' || verdict === 'IN_POOL',
+    message,
+    addresses: addresses.length,
+    provisioned,
+    missingExamples: missing.slice(0, 5),
+    pools,
+    warmup: Object.fromEntries(
+      Object.entries(warmup).map(([status, { count, total, known }]) => [
+        status,
+        known > 0 ? { count, averagePercentage: Math.round(total / known) } : { count },
+      ]),
+    ),
+  };
+}
+
+/** The status as text. */
+export function formatStatus(status: RangeStatus): string {
+  const lines = [
+    `Range ${status.cidr} in ${status.region}${status.pool ? ` (pool ${status.pool})` : ''}`,
+    `  provisioned: ${status.provisioned} of ${status.addresses} addresses`,
+  ];
+  const pools = Object.entries(status.pools).sort(([, a], [, b]) => b - a);
+  if (pools.length > 0) {
+    lines.push(`  pools:       ${pools.map(([name, n]) => `${name} ${n}`).join(', ')}`);
+  }
+  const warmup = Object.entries(status.warmup);
+  if (warmup.length > 0) {
+    lines.push(`  warm-up:     ${warmup
+      .map(([state, w]) => `${state} ${w.count}${w.averagePercentage === undefined ? '' : ` (average ${w.averagePercentage}%)`}`)
+      .join(', ')}`);
+  }
+  lines.push('', `${status.ready ? 'Ready' : 'Not ready'}: ${status.message}`, '');
+  return lines.join('\n');
+}
+
+/** Turns a failure to read SES into one sentence that says what to check. */
+function apiFailure(error: unknown, region: string): ApiFailure {
+  const cause = error instanceof SesCallError ? error.cause : error;
+  const name = errorName(cause);
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'CredentialsProviderError' || /credential/i.test(message)) {
+    return new ApiFailure(`No usable AWS credentials (${message}). Configure them as for the AWS CLI: a profile, environment variables or SSO.`);
+  }
+  if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+    return new ApiFailure(`${message}. The credentials need ses:GetDedicatedIps in ${region}.`);
+  }
+  return new ApiFailure(`Could not read the dedicated IPs of the account in ${region}: ${message}`);
+}

@@ -1,0 +1,66 @@
+/**
+ * A user who runs cdk-nag's AwsSolutions checks on a stack with a
+ * ByoipSendingPool sees no finding from this library's resources, with
+ * cdk-nag 2 (an Aspect) and cdk-nag 3 (a validation plugin) alike.
+ */
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks as AwsSolutionsChecksV3 } from 'cdk-nag-v3';
+import { ENV } from './helpers';
+import { ByoipSendingPool, WarmupMode } from '../src';
+
+/** A stack with two pools (one warm, one not) and, if asked, a resource that breaks a rule. */
+function stackWithPools(withViolation = false): { app: App; stack: Stack } {
+  const app = new App();
+  const stack = new Stack(app, 'Mail', { env: ENV });
+  new ByoipSendingPool(stack, 'Warm', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
+  new ByoipSendingPool(stack, 'Plain', { cidr: '8.8.9.0/24', dedicatedIpPoolName: 'byoip-plain' });
+  if (withViolation) {
+    new sns.Topic(stack, 'Unencrypted'); // AwsSolutions-SNS3: SSL not enforced
+  }
+  return { app, stack };
+}
+
+describe('cdk-nag 2 (Aspect)', () => {
+  test('finds nothing in the library\'s resources', () => {
+    const { app, stack } = stackWithPools();
+    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  test('still reports the user\'s own findings', () => {
+    const { app, stack } = stackWithPools(true);
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-SNS'));
+    expect(errors.map((e) => e.id)).toEqual(['/Mail/Unencrypted/Resource']);
+  });
+});
+
+describe('cdk-nag 3 (validation plugin)', () => {
+  test('finds nothing in the library\'s resources', () => {
+    const { stack } = stackWithPools();
+    expect(new AwsSolutionsChecksV3().validateScope(stack)).toEqual({ success: true, violations: [] });
+  });
+
+  test('still reports the user\'s own findings', () => {
+    const { stack } = stackWithPools(true);
+    const report = new AwsSolutionsChecksV3().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual(['AwsSolutions-SNS3']);
+  });
+});
+
+test('every suppression says why, in cdk-nag\'s form', () => {
+  const { stack } = stackWithPools();
+  const suppressions = stack.node.findAll().flatMap((c) =>
+    ((c as { getMetadata?: (key: string) => { rules_to_suppress?: Array<{ id: string; reason: string }> } }).getMetadata?.('cdk_nag')?.rules_to_suppress ?? []),
+  );
+  expect(suppressions.length).toBeGreaterThan(0);
+  for (const { id, reason } of suppressions) {
+    expect(id).toMatch(/^AwsSolutions-(IAM5|SF2)$/);
+    expect(reason.length).toBeGreaterThanOrEqual(10);
+  }
+});

@@ -1,0 +1,179 @@
+import { execFile } from 'child_process';
+import * as path from 'path';
+import { summarize } from '../../src/cli/status';
+import { DedicatedIpState } from '../../src/handler/ses-client';
+import { rangeOf } from '../../src/range/ipv4-cidr';
+import { LocalSesEndpoint } from '../support/local-ses-endpoint';
+
+// A ceiling for a slow machine, not a timing assertion.
+jest.setTimeout(60_000);
+
+const CLI = path.join(__dirname, '..', '..', 'assets', 'cli', 'main', 'index.js');
+const RANGE = '8.8.8.0/24';
+const ADDRESSES = rangeOf(RANGE).addresses();
+
+/**
+ * Node's own warnings (the AWS SDK warns that Node 20 is near its end of
+ * support) are Node's, not the CLI's: leave them out of what is checked.
+ */
+function withoutNodeWarnings(stderr: string): string {
+  return stderr.replace(/^\(node:\d+\) Warning:[\s\S]*?\(Use `node --trace-warnings[^\n]*\n/gm, '');
+}
+
+/** Runs the bundled CLI, as `npx ses-byoip` would, with `env` on top of a clean AWS environment. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  return new Promise((resolve) => {
+    execFile('node', [CLI, ...args], { env: { ...clean, AWS_EC2_METADATA_DISABLED: 'true', ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr: withoutNodeWarnings(stderr) });
+    });
+  });
+}
+
+describe('ses-byoip status against a local SES v2 endpoint', () => {
+  let ep: LocalSesEndpoint;
+  beforeEach(async () => {
+    ep = await LocalSesEndpoint.start();
+  });
+  afterEach(() => ep.stop());
+
+  test('says a range in the default pool is ready to deploy, with warm-up, and exits 0', async () => {
+    ep.provisionRange(RANGE, { warmupPercentage: 100, warmupStatus: 'DONE' });
+    ep.provisionAddress('8.8.8.7', { warmupPercentage: 40, warmupStatus: 'IN_PROGRESS' });
+    const { code, stdout, stderr } = await cli(['status', '--cidr', RANGE], ep.clientEnv());
+    expect(stdout).toBe([
+      `Range ${RANGE} in us-east-1`,
+      '  provisioned: 256 of 256 addresses',
+      '  pools:       ses-default-dedicated-pool 256',
+      '  warm-up:     DONE 255 (average 100%), IN_PROGRESS 1 (average 40%)',
+      '',
+      'Ready: All 256 addresses of 8.8.8.0/24 are provisioned in us-east-1 and in ses-default-dedicated-pool: the range is ready to deploy.',
+      '',
+    ].join('\n'));
+    expect(stderr).toContain('read 256 dedicated IPs of the account so far');
+    expect(code).toBe(0);
+  });
+
+  test('shows progress while it pages, and JSON for machines', async () => {
+    ep.provisionRange(RANGE);
+    ep.provisionRange('198.51.100.0/24');
+    ep.createPool('mail');
+    for (const ip of ADDRESSES.slice(0, 10)) ep.provisionAddress(ip, { pool: 'mail' });
+    ep.forcePageSize(100);
+    const { code, stdout, stderr } = await cli(['status', '--cidr', RANGE, '--pool', 'mail', '--json'], ep.clientEnv());
+    expect(JSON.parse(stdout)).toMatchObject({
+      cidr: RANGE,
+      region: 'us-east-1',
+      pool: 'mail',
+      verdict: 'READY',
+      ready: true,
+      provisioned: 256,
+      pools: { 'mail': 10, 'ses-default-dedicated-pool': 246 },
+    });
+    expect(stderr.match(/read \d+ dedicated IPs/g)).toHaveLength(6);
+    expect(code).toBe(0);
+  });
+
+  test('exits 3 when the range is not provisioned, and says what to do', async () => {
+    ep.provisionRange('198.51.100.0/24');
+    const { code, stdout } = await cli(['status', '--cidr', RANGE, '--region', 'us-east-1'], ep.clientEnv());
+    expect(stdout).toContain('Not ready: None of the 256 addresses of 8.8.8.0/24 is a dedicated IP of this account in us-east-1');
+    expect(code).toBe(3);
+  });
+
+  test('exits 3 when the range is partly provisioned or sits in other pools', async () => {
+    ep.provisionRange(RANGE, { except: ['8.8.8.1'] });
+    let result = await cli(['status', '--cidr', RANGE, '--json'], ep.clientEnv());
+    expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'PARTLY_PROVISIONED', provisioned: 255, missingExamples: ['8.8.8.1'] });
+    expect(result.code).toBe(3);
+
+    ep.provisionAddress('8.8.8.1');
+    ep.createPool('marketing');
+    ep.provisionAddress('8.8.8.2', { pool: 'marketing' });
+    result = await cli(['status', '--cidr', RANGE], ep.clientEnv());
+    expect(result.stdout).toContain('but 1 sit in other pools: marketing (1)');
+    expect(result.code).toBe(3);
+  });
+
+  test('exits 0 and says deployed when the range is in its pool', async () => {
+    ep.createPool('mail');
+    ep.provisionRange(RANGE, { pool: 'mail' });
+    const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'mail'], ep.clientEnv());
+    expect(stdout).toContain('Ready: All 256 addresses of 8.8.8.0/24 are in pool mail: the range is deployed.');
+    expect(code).toBe(0);
+  });
+
+  test('rides out throttling as the deploy handler does', async () => {
+    ep.provisionRange(RANGE);
+    ep.forcePageSize(10);
+    ep.setRate(50, 1);
+    const { code } = await cli(['status', '--cidr', RANGE], ep.clientEnv());
+    expect(code).toBe(0);
+    expect(ep.countCalls().throttled).toBeGreaterThan(0);
+  });
+
+  test('exits 4 with one line when SES refuses', async () => {
+    ep.failWhen(() => ({ status: 403, errorType: 'AccessDeniedException', message: 'User is not authorized to perform ses:GetDedicatedIps' }));
+    const { code, stderr } = await cli(['status', '--cidr', RANGE], ep.clientEnv());
+    expect(stderr.trim().split('\n')).toEqual([
+      'ses-byoip: SES GetDedicatedIps failed: AccessDeniedException: User is not authorized to perform ses:GetDedicatedIps. The credentials need ses:GetDedicatedIps in us-east-1.',
+    ]);
+    expect(code).toBe(4);
+  });
+
+  test('exits 4 when there are no credentials', async () => {
+    const env = { ...ep.clientEnv(), AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' };
+    const { code, stderr } = await cli(['status', '--cidr', RANGE], env);
+    expect(stderr).toMatch(/^ses-byoip: No usable AWS credentials/);
+    expect(code).toBe(4);
+  });
+});
+
+describe('ses-byoip, invalid input and help', () => {
+  test('exits 2 without a Region', async () => {
+    const { code, stderr } = await cli(['status', '--cidr', RANGE], { AWS_CONFIG_FILE: '/nonexistent' });
+    expect(stderr).toBe('ses-byoip: No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.\n');
+    expect(code).toBe(2);
+  });
+
+  test.each([
+    [['status', '--cidr', '10.0.0.0/24'], /^ses-byoip: \[SesByoip-NotPublic\] /],
+    [['status'], /^ses-byoip: --cidr is required/],
+    [['status', '--cidr', RANGE, '--colour'], /^ses-byoip: Unknown option '--colour'.* \(see --help\)\.$/m],
+    [['status', RANGE], /^ses-byoip: Unexpected argument '8\.8\.8\.0\/24'.*\(see --help\)\.$/m],
+    [['deploy'], /^ses-byoip: Unknown command "deploy": use "request" or "status"/],
+    [['request', '--cidr', RANGE], /--account is required/],
+  ])('exits 2 for %j, in plain words', async (args, message) => {
+    const { code, stderr, stdout } = await cli(args);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+    expect(stdout).toBe('');
+    expect(code).toBe(2);
+  });
+
+  test.each([[['--help']], [['request', '--help']], [['status', '-h']]])('%j prints help and exits 0', async (args) => {
+    const { code, stdout } = await cli(args);
+    expect(stdout).toMatch(/^Usage: ses-byoip/);
+    expect(code).toBe(0);
+  });
+
+  test('request prints the e-mail, or JSON', async () => {
+    const args = ['request', '--cidr', RANGE, '--account', '111122223333', '--region', 'eu-west-1', '--registry', 'RIPE_NCC', '--use-case', 'Invoices'];
+    const text = await cli(args);
+    expect(text.stdout).toMatch(/^To: ses-byoip-request@amazon.com\n/);
+    expect(text.code).toBe(0);
+    const json = await cli([...args, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ to: 'ses-byoip-request@amazon.com', ipRange: RANGE, registry: 'RIPE NCC' });
+  });
+});
+
+describe('summarize', () => {
+  const state = (entries: Array<[string, string]>) =>
+    new Map(entries.map(([ip, pool]): [string, DedicatedIpState] => [ip, { ip, pool }]));
+
+  test('counts addresses with unknown warm-up without an average', () => {
+    const status = summarize(RANGE, ADDRESSES, state(ADDRESSES.map((ip) => [ip, 'ses-default-dedicated-pool'])), 'eu-west-1');
+    expect(status.warmup).toEqual({ UNKNOWN: { count: 256 } });
+    expect(status.verdict).toBe('READY');
+  });
+});
