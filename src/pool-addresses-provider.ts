@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_POOL } from './handler/resource-properties';
-import { suppressNagFindings } from './private/nag-suppressions';
+import { nagResource, suppressNagFindings } from './private/nag-suppressions';
 import { WarmupMode } from './warmup-mode';
 
 /** Where the bundled handler (src/handler) is, from src/ or lib/. */
@@ -117,22 +117,19 @@ export class PoolAddressesProvider extends Construct {
       }
     }
 
-    this.suppressUnavoidableFindings(stack, provider, [onEvent, isComplete], frameworkRoles);
+    this.suppressUnavoidableFindings(provider, [onEvent, isComplete], frameworkRoles);
   }
 
   /**
    * cdk-nag findings that no configuration can fix, each with its reason,
    * for cdk-nag 2 and 3 users alike.
    */
-  private suppressUnavoidableFindings(stack: Stack, provider: cr.Provider, handlers: lambda.Function[], frameworkRoles: iam.Role[]): void {
-    const arnOf = (resource: IConstruct) => `Resource::<${stack.resolve((resource.node.defaultChild as CfnResource).logicalId)}.Arn>:*`;
-    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  private suppressUnavoidableFindings(provider: cr.Provider, handlers: lambda.Function[], frameworkRoles: iam.Role[]): void {
+    const versionsOf = (fn: IConstruct) => nagResource(this, `${(fn as lambda.IFunction).functionArn}:*`);
     suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
-      reason: 'GetDedicatedIps must read every dedicated IP pool of the account and Region, to refuse addresses that sit in pools that are not its own; ' +
-        'PutDedicatedIpWarmupAttributes (only when a pool asks for ALREADY_WARM) has no resource type in IAM and takes "*" only.',
-      appliesTo: [`Resource::arn:<AWS::Partition>:ses:${region}:${account}:dedicated-ip-pool/*`, 'Resource::*'],
+      reason: 'GetDedicatedIps must read every dedicated IP pool of the account and Region, to refuse addresses that sit in pools that are not its own.',
+      appliesTo: [nagResource(this, poolArn(Stack.of(this), '*'))],
     }]);
     const frameworkFunctions = ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout']
       .map((id) => provider.node.tryFindChild(id))
@@ -141,14 +138,14 @@ export class PoolAddressesProvider extends Construct {
       suppressNagFindings(role, [{
         id: 'AwsSolutions-IAM5',
         reason: 'The CDK Provider framework invokes the handler functions and their versions (function ARN with ":*"), as aws-cdk-lib grants it.',
-        appliesTo: handlers.map(arnOf),
+        appliesTo: handlers.map(versionsOf),
       }]);
     }
     suppressNagFindings(provider.node.findChild('waiter-state-machine'), [
       {
         id: 'AwsSolutions-IAM5',
         reason: 'The CDK Provider framework\'s waiter invokes the framework functions and their versions (":*"), and CloudWatch Logs delivery actions take "*" only.',
-        appliesTo: [...frameworkFunctions.map(arnOf), 'Resource::*'],
+        appliesTo: [...frameworkFunctions.map(versionsOf), 'Resource::*'],
       },
       {
         id: 'AwsSolutions-SF2',
@@ -178,6 +175,11 @@ export class PoolAddressesProvider extends Construct {
         actions: ['ses:PutDedicatedIpWarmupAttributes'],
         resources: ['*'],
       }));
+      suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'PutDedicatedIpWarmupAttributes has no resource type in IAM and takes "*" only; granted only because a pool asks for WarmupMode.ALREADY_WARM.',
+        appliesTo: ['Resource::*'],
+      }]);
     }
   }
 }

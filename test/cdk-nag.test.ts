@@ -3,17 +3,17 @@
  * ByoipSendingPool sees no finding from this library's resources, with
  * cdk-nag 2 (an Aspect) and cdk-nag 3 (a validation plugin) alike.
  */
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV3 } from 'cdk-nag-v3';
 import { ENV } from './helpers';
 import { ByoipSendingPool, WarmupMode } from '../src';
 
 /** A stack with two pools (one warm, one not) and, if asked, a resource that breaks a rule. */
-function stackWithPools(withViolation = false): { app: App; stack: Stack } {
-  const app = new App();
+function stackWithPools(withViolation = false, app = new App()): { app: App; stack: Stack } {
   const stack = new Stack(app, 'Mail', { env: ENV });
   new ByoipSendingPool(stack, 'Warm', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
   new ByoipSendingPool(stack, 'Plain', { cidr: '8.8.9.0/24', dedicatedIpPoolName: 'byoip-plain' });
@@ -38,6 +38,49 @@ describe('cdk-nag 2 (Aspect)', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-SNS'));
     expect(errors.map((e) => e.id)).toEqual(['/Mail/Unencrypted/Resource']);
   });
+});
+
+/** Apps as users write them: the flags `cdk init` sets, Stages, nested stacks, China's partition. */
+const LAYOUTS: Array<[string, () => Stack[]]> = [
+  ['the flags of cdk init', () => [stackWithPools(false, new App({ context: CURRENTLY_RECOMMENDED_FLAGS })).stack]],
+  ['partition literals in China', () => {
+    const app = new App({ context: { '@aws-cdk/core:enablePartitionLiterals': true } });
+    const stack = new Stack(app, 'Mail', { env: { account: '111111111111', region: 'cn-north-1' } });
+    new ByoipSendingPool(stack, 'Warm', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
+    return [stack];
+  }],
+  ['a Stage and a nested stack', () => {
+    const app = new App();
+    const stage = new Stage(app, 'Prod', { env: ENV });
+    const stack = new Stack(stage, 'Mail');
+    new ByoipSendingPool(new NestedStack(stack, 'Nested'), 'Sending', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
+    new ByoipSendingPool(stack, 'Other', { cidr: '8.8.9.0/24' });
+    return [stack]; // the nested stack's findings are reported on its parent
+  }],
+];
+
+describe.each(LAYOUTS)('in %s', (_layout, build) => {
+  test('cdk-nag 2 finds nothing in the library\'s resources', () => {
+    const stacks = build();
+    Aspects.of(stacks[0].node.root).add(new AwsSolutionsChecks());
+    for (const stack of stacks) {
+      expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    }
+  });
+
+  test('cdk-nag 3 finds nothing in the library\'s resources', () => {
+    const stacks = build();
+    expect(new AwsSolutionsChecksV3().validateScope(stacks[0])).toEqual({ success: true, violations: [] });
+  });
+});
+
+test('the warm-up wildcard is suppressed only where warm-up is granted', () => {
+  const { stack } = stackWithPools();
+  const plain = new Stack(new App(), 'Plain', { env: ENV });
+  new ByoipSendingPool(plain, 'Sending', { cidr: '8.8.8.0/24' });
+  const suppressed = (s: Stack) => JSON.stringify(s.node.findAll().map((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')));
+  expect(suppressed(stack)).toContain('AwsSolutions-IAM5[Resource::*]');
+  expect(suppressed(plain).match(/AwsSolutions-IAM5\[Resource::\*\]/g)).toHaveLength(1); // the waiter's log delivery only
 });
 
 describe('cdk-nag 3 (validation plugin)', () => {

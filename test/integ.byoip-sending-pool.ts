@@ -43,9 +43,9 @@ const integ = new IntegTest(app, 'ByoipSendingPoolInteg', {
   assertionStack: new Stack(app, 'SesByoipIntegAssertions', { env }),
 });
 
-// The first and the last address of the range are in the pool once the stack is deployed.
+// The first, a middle and the last address of the range are in the pool once the stack is deployed.
 const addresses = rangeOf(cidr).addresses();
-for (const ip of [addresses[0], addresses[addresses.length - 1]]) {
+for (const ip of [addresses[0], addresses[128], addresses[addresses.length - 1]]) {
   integ.assertions
     .awsApiCall('SESv2', 'GetDedicatedIp', { Ip: ip })
     .expect(ExpectedResult.objectLike({ DedicatedIp: { Ip: ip, PoolName: POOL_NAME } }));

@@ -73,11 +73,13 @@ export async function main(args: readonly string[], io: Io): Promise<number> {
       case 'status':
         return await status(rest, io);
       case undefined:
+        io.err(USAGE);
+        return ExitCode.INVALID_INPUT;
       case '-h':
       case '--help':
       case 'help':
         io.out(USAGE);
-        return command === undefined ? ExitCode.INVALID_INPUT : ExitCode.OK;
+        return ExitCode.OK;
       default:
         throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request" or "status" (see ses-byoip --help).`]);
     }
@@ -150,6 +152,10 @@ function report(error: unknown, io: Io): number {
 }
 
 if (require.main === module) {
+  // The AWS SDK warns that its future versions will need Node.js 22; this
+  // bundle carries its own, fixed SDK, so the warning does not apply here and
+  // would break the one-line messages.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   void main(process.argv.slice(2), {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -44,7 +44,8 @@ export interface ByoipRequest {
 }
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+/** An AWS Region name, e.g. us-east-1, us-gov-west-1, ap-southeast-2. */
+export const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const MAX_USE_CASE_LENGTH = 2_000;
 
 /**
@@ -63,7 +64,9 @@ export function buildRequest(input: RequestInput): ByoipRequest {
     if (!verdict.accepted) {
       problems.push(formatFinding(verdict.finding));
     } else if (verdict.warning) {
-      warnings.push(formatFinding(verdict.warning));
+      // Same rule, same problem; the fix the construct gives (acknowledging
+      // the warning) means nothing for a request.
+      warnings.push(formatFinding({ ...verdict.warning, fix: 'put your own range in the request: AWS never approves a documentation range.' }));
     }
   }
 

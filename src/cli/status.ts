@@ -4,11 +4,14 @@
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ApiFailure, InvalidInput } from './errors';
+import { REGION } from './request';
 import { AdaptivePacer } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
 import { DEFAULT_POOL } from '../handler/resource-properties';
 import { AccountState, SesCallError, SesGateway, errorName } from '../handler/ses-client';
+import { quote } from '../private/display';
 import { formatFinding } from '../rules/finding';
+import { RESERVED_POOL_NAMES } from '../rules/pool-rules';
 import { checkRange } from '../rules/range-rules';
 
 /** What the user gives. */
@@ -26,7 +29,8 @@ export type Verdict = 'READY' | 'IN_POOL' | 'NOT_PROVISIONED' | 'PARTLY_PROVISIO
 export interface RangeStatus {
   readonly cidr: string;
   readonly region: string;
-  readonly pool?: string;
+  /** The --pool given, or null. */
+  readonly pool: string | null;
   readonly verdict: Verdict;
   /** True if `cdk deploy` of a ByoipSendingPool for this range would go through. */
   readonly ready: boolean;
@@ -44,6 +48,9 @@ export interface RangeStatus {
   readonly warmup: Readonly<Record<string, { readonly count: number; readonly averagePercentage?: number }>>;
 }
 
+/** A dedicated IP pool name, as SES and CloudFormation take it. */
+const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
+
 /** Checks the input, reads the account's dedicated IPs and sums up where the range is. */
 export async function readStatus(
   input: StatusInput,
@@ -53,9 +60,19 @@ export async function readStatus(
   if (cidr === undefined) {
     throw new InvalidInput(['--cidr is required: the /24 to look for, e.g. --cidr 198.51.100.0/24.']);
   }
+  const problems: string[] = [];
   const verdict = checkRange(cidr);
   if (!verdict.accepted) {
-    throw new InvalidInput([formatFinding(verdict.finding)]);
+    problems.push(formatFinding(verdict.finding));
+  }
+  if (input.region !== undefined && !REGION.test(input.region)) {
+    problems.push(`--region ${quote(input.region)} is not an AWS Region name: give it as AWS writes it, e.g. --region eu-west-1.`);
+  }
+  if (pool !== undefined && (!POOL_NAME.test(pool) || RESERVED_POOL_NAMES.includes(pool))) {
+    problems.push(`--pool ${quote(pool)} cannot hold a BYOIP range: give the name of your dedicated IP pool (lowercase letters, digits, "_" and "-"), not one of ${RESERVED_POOL_NAMES.join(', ')}.`);
+  }
+  if (!verdict.accepted || problems.length > 0) {
+    throw new InvalidInput(problems);
   }
 
   const client = new SESv2Client({ region: input.region, maxAttempts: 1 });
@@ -117,7 +134,8 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
     verdict = 'IN_OTHER_POOLS';
     message = `All ${addresses.length} addresses of ${cidr} are provisioned, but ${foreignCount} sit in other pools: ` +
       `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy refuses to take them unless you move them to ` +
-      `${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.`;
+      `${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.` +
+      (pool === undefined && foreign.length === 1 ? ` If ${foreign[0][0]} is the range's own pool, pass --pool ${foreign[0][0]}.` : '');
   } else {
     verdict = 'READY';
     message = `All ${addresses.length} addresses of ${cidr} are provisioned in ${region}` +
@@ -128,7 +146,7 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
   return {
     cidr,
     region,
-    pool,
+    pool: pool ?? null,
     verdict,
     ready: verdict === 'READY' || verdict === 'IN_POOL',
     message,

@@ -11,7 +11,7 @@
  *   aws-cdk-lib 2.257's acknowledge() refuses IDs with more than one "::",
  *   which findings on ARNs such as `arn:<AWS::Partition>:...` have.
  */
-import { CfnResource, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One cdk-nag rule to suppress on a resource, and why. */
@@ -50,4 +50,43 @@ export function suppressNagFindings(scope: IConstruct, suppressions: readonly Na
     }
   }
   scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, acknowledged);
+}
+
+/**
+ * How cdk-nag names a finding on an IAM resource (`Resource::...`): the
+ * resolved value, with intrinsics flattened as cdk-nag's own
+ * flattenCfnReference does (`{ Ref: X }` as `<X>`, GetAtt as `<X.Attr>`), so
+ * that it matches whatever the app's feature flags render (partition
+ * literals or `<AWS::Partition>`).
+ */
+export function nagResource(scope: IConstruct, value: string): string {
+  return `Resource::${flatten(Stack.of(scope).resolve(value))}`;
+}
+
+function flatten(node: unknown): string {
+  if (node === undefined) {
+    return '';
+  }
+  if (typeof node === 'string') {
+    return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  }
+  const object = node as Record<string, unknown>;
+  if (Array.isArray(object['Fn::Join'])) {
+    const [delimiter, items] = object['Fn::Join'] as [string, unknown[]];
+    return items.map(flatten).join(delimiter);
+  }
+  if ('Fn::Sub' in object) {
+    return flatten(object['Fn::Sub']);
+  }
+  if (Array.isArray(object['Fn::GetAtt'])) {
+    const [resource, attribute] = object['Fn::GetAtt'] as unknown[];
+    return `<${flatten(resource)}.${flatten(attribute)}>`;
+  }
+  if ('Fn::ImportValue' in object) {
+    return flatten(object['Fn::ImportValue']);
+  }
+  if ('Ref' in object) {
+    return `<${flatten(object.Ref)}>`;
+  }
+  return JSON.stringify(node);
 }

@@ -1,4 +1,3 @@
-import { ByoipRuleId } from './rule-id';
 
 /** How bad a finding is: an error fails synthesis, a warning can be acknowledged. */
 export type Severity = 'error' | 'warning';
@@ -8,7 +7,8 @@ export type Severity = 'error' | 'warning';
  * what is wrong (naming the value received), what is allowed, how to fix it.
  */
 export interface Finding {
-  readonly ruleId: ByoipRuleId;
+  /** A ByoipRuleId constant. */
+  readonly ruleId: string;
   readonly severity: Severity;
   /** What is wrong, quoting the value received. A full sentence. */
   readonly problem: string;

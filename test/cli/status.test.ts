@@ -12,20 +12,12 @@ const CLI = path.join(__dirname, '..', '..', 'assets', 'cli', 'main', 'index.js'
 const RANGE = '8.8.8.0/24';
 const ADDRESSES = rangeOf(RANGE).addresses();
 
-/**
- * Node's own warnings (the AWS SDK warns that Node 20 is near its end of
- * support) are Node's, not the CLI's: leave them out of what is checked.
- */
-function withoutNodeWarnings(stderr: string): string {
-  return stderr.replace(/^\(node:\d+\) Warning:[\s\S]*?\(Use `node --trace-warnings[^\n]*\n/gm, '');
-}
-
 /** Runs the bundled CLI, as `npx ses-byoip` would, with `env` on top of a clean AWS environment. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   return new Promise((resolve) => {
     execFile('node', [CLI, ...args], { env: { ...clean, AWS_EC2_METADATA_DISABLED: 'true', ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr: withoutNodeWarnings(stderr) });
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
 }
@@ -92,6 +84,7 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     ep.provisionAddress('8.8.8.2', { pool: 'marketing' });
     result = await cli(['status', '--cidr', RANGE], ep.clientEnv());
     expect(result.stdout).toContain('but 1 sit in other pools: marketing (1)');
+    expect(result.stdout).toContain("If marketing is the range's own pool, pass --pool marketing.");
     expect(result.code).toBe(3);
   });
 
@@ -142,6 +135,9 @@ describe('ses-byoip, invalid input and help', () => {
     [['status', '--cidr', RANGE, '--colour'], /^ses-byoip: Unknown option '--colour'.* \(see --help\)\.$/m],
     [['status', RANGE], /^ses-byoip: Unexpected argument '8\.8\.8\.0\/24'.*\(see --help\)\.$/m],
     [['deploy'], /^ses-byoip: Unknown command "deploy": use "request" or "status"/],
+    [['status', '--cidr', RANGE, '--region', 'bad region!'], /^ses-byoip: --region "bad region!" is not an AWS Region name/],
+    [['status', '--cidr', RANGE, '--pool', 'ses-default-dedicated-pool'], /^ses-byoip: --pool "ses-default-dedicated-pool" cannot hold a BYOIP range/],
+    [['status', '--cidr', RANGE, '--pool', 'Bad Pool!'], /^ses-byoip: --pool "Bad Pool!" cannot hold a BYOIP range/],
     [['request', '--cidr', RANGE], /--account is required/],
   ])('exits 2 for %j, in plain words', async (args, message) => {
     const { code, stderr, stdout } = await cli(args);
@@ -149,6 +145,19 @@ describe('ses-byoip, invalid input and help', () => {
     expect(stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
     expect(stdout).toBe('');
     expect(code).toBe(2);
+  });
+
+  test('without a command, prints usage on stderr and exits 2', async () => {
+    const { code, stdout, stderr } = await cli([]);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^Usage: ses-byoip/);
+    expect(code).toBe(2);
+  });
+
+  test('request warns on a documentation range, with a fix that fits a request', async () => {
+    const { code, stderr } = await cli(['request', '--cidr', '198.51.100.0/24', '--account', '111122223333', '--region', 'eu-west-1', '--registry', 'ARIN', '--use-case', 'x']);
+    expect(stderr).toMatch(/^ses-byoip: warning: \[SesByoip-DocumentationRange\] .* Fix: put your own range in the request: AWS never approves a documentation range\.\n$/);
+    expect(code).toBe(0);
   });
 
   test.each([[['--help']], [['request', '--help']], [['status', '-h']]])('%j prints help and exits 0', async (args) => {
