@@ -1,0 +1,212 @@
+/**
+ * The deploy path, measured against the local SES v2 endpoint's token bucket
+ * (rate R): the real handler (onEvent, then isComplete until complete, as
+ * the Provider framework calls them) beside a Terraform-style baseline (one
+ * PutDedicatedIpInPool and one GetDedicatedIp per address, 10 in flight, the
+ * SDK's default retries), on the same endpoint, in the same run.
+ */
+import { GetDedicatedIpCommand, PutDedicatedIpInPoolCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { isComplete, onEvent } from '../src/handler/index';
+import { ResourceEvent } from '../src/handler/pool-addresses';
+import { rangeOf } from '../src/range/ipv4-cidr';
+import { WarmupMode } from '../src/warmup-mode';
+import { LocalSesEndpoint } from '../test/support/local-ses-endpoint';
+
+/** What one run did. */
+export interface DeployRun {
+  readonly seconds: number;
+  /** Successful calls, by operation. */
+  readonly reads: number;
+  readonly moves: number;
+  readonly warmupWrites: number;
+  readonly singleReads: number;
+  /** Answers: 429s (bucket and storms) and injected 500s/resets. */
+  readonly throttled: number;
+  readonly faults: number;
+  /** Addresses of the ranges that did not end in their pool. */
+  readonly misplaced: number;
+  /** Failures the run reported (a real deploy would fail on them). */
+  readonly failures: number;
+}
+
+/** A scenario: both implementations against the same kind of endpoint. */
+export interface DeployResult {
+  readonly name: string;
+  /** The floor: calls that cannot be avoided, divided by R. */
+  readonly floorSeconds: number;
+  readonly floorCalls: number;
+  readonly ours: DeployRun;
+  readonly baseline?: DeployRun;
+}
+
+export interface DeployOptions {
+  /** Token bucket rate, requests per second (1 is SES's real rate). */
+  readonly rate: number;
+  /** Run the five-ranges and fault scenarios too. */
+  readonly full: boolean;
+}
+
+const RANGES = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '8.8.8.0/24', '8.8.9.0/24'];
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Bench/1';
+const PAGE = 100;
+
+type Faults = (ep: LocalSesEndpoint) => void;
+
+export async function benchDeploy(options: DeployOptions): Promise<DeployResult[]> {
+  const { rate } = options;
+  const results: DeployResult[] = [];
+  const pages = (addresses: number) => Math.ceil(addresses / PAGE);
+
+  // One range, fresh: 256 moves and one paged read of the account (3 pages).
+  const fresh = await both(rate, [RANGES[0]], 'concurrent');
+  results.push({ name: 'one range, fresh', floorCalls: 256 + pages(256), floorSeconds: (256 + pages(256)) / rate, ...fresh });
+
+  // The same range again: a no-op redeploy (CloudFormation sends an Update).
+  results.push({ name: 'same range again (no-op update)', floorCalls: pages(256), floorSeconds: pages(256) / rate, ours: await redeploy(rate) });
+
+  if (options.full) {
+    const five = 5 * 256 + pages(5 * 256);
+    results.push({ name: 'five ranges at once', floorCalls: five, floorSeconds: five / rate, ...(await both(rate, RANGES, 'concurrent')) });
+    results.push({ name: 'five ranges, one after another (one stack)', floorCalls: five, floorSeconds: five / rate, ours: (await both(rate, RANGES, 'sequential', undefined, false)).ours });
+    const storm: Faults = (ep) => ep.throttleFor(Math.round(30_000 / rate));
+    results.push({ name: 'one range, 429 storm', floorCalls: 259, floorSeconds: 259 / rate, ...(await both(rate, [RANGES[0]], 'concurrent', storm)) });
+    const flaky: Faults = (ep) => ep.failRandomly({ probability: 0.05, status: 500, errorType: 'InternalFailure' });
+    results.push({ name: 'one range, 5% transient 500s', floorCalls: 259, floorSeconds: 259 / rate, ...(await both(rate, [RANGES[0]], 'concurrent', flaky)) });
+  }
+  return results;
+}
+
+/** Runs the handler, then the baseline, each on a fresh endpoint seeded alike. */
+async function both(rate: number, ranges: string[], mode: 'concurrent' | 'sequential', faults?: Faults, withBaseline = true) {
+  const ours = await measure(rate, ranges, faults, (ep) => fillWithHandler(ep, ranges, mode));
+  const baseline = withBaseline ? await measure(rate, ranges, faults, (ep) => fillLikeTerraform(ep, ranges)) : undefined;
+  return { ours, baseline };
+}
+
+/** A fresh endpoint with the ranges provisioned in the default pool and their pools created. */
+async function seeded(rate: number, ranges: string[]): Promise<LocalSesEndpoint> {
+  const ep = await LocalSesEndpoint.start({ rate, burst: 1, seed: 42 });
+  ranges.forEach((cidr, i) => {
+    ep.provisionRange(cidr);
+    ep.createPool(`pool-${i}`);
+  });
+  return ep;
+}
+
+/** Fills a seeded endpoint with `fill` (which returns its failures) and sums up what happened. */
+type Fill = (ep: LocalSesEndpoint) => Promise<number>;
+
+async function measure(rate: number, ranges: string[], faults: Faults | undefined, fill: Fill): Promise<DeployRun> {
+  const ep = await seeded(rate, ranges);
+  const saved = { ...process.env };
+  Object.assign(process.env, ep.clientEnv());
+  try {
+    faults?.(ep);
+    const start = performance.now();
+    const failures = await fill(ep);
+    const seconds = (performance.now() - start) / 1000;
+    return summarize(ep, ranges, seconds, failures);
+  } finally {
+    process.env = saved;
+    await ep.stop();
+  }
+}
+
+function summarize(ep: LocalSesEndpoint, ranges: string[], seconds: number, failures: number): DeployRun {
+  const counts = ep.countCalls();
+  const ok = (op: keyof typeof counts.byOperation) => counts.byOperation[op]?.ok ?? 0;
+  const misplaced = ranges.reduce((n, cidr, i) => n + rangeOf(cidr).addresses().filter((ip) => ep.poolOf(ip) !== `pool-${i}`).length, 0);
+  return {
+    seconds,
+    reads: ok('GetDedicatedIps'),
+    moves: ok('PutDedicatedIpInPool'),
+    warmupWrites: ok('PutDedicatedIpWarmupAttributes'),
+    singleReads: ok('GetDedicatedIp'),
+    throttled: ep.calls.filter((c) => c.status === 429).length,
+    faults: ep.calls.filter((c) => c.outcome === 'fault' && c.status !== 429).length,
+    misplaced,
+    failures,
+  };
+}
+
+function request(type: ResourceEvent['RequestType'], cidr: string, i: number, old?: Record<string, unknown>): ResourceEvent {
+  return {
+    RequestType: type,
+    StackId: STACK_ID,
+    RequestId: `bench-${i}`,
+    LogicalResourceId: `Pool${i}`,
+    PhysicalResourceId: type === 'Create' ? undefined : `pool-${i}|${cidr}`,
+    ResourceProperties: { Cidr: cidr, PoolName: `pool-${i}`, Warmup: WarmupMode.LEAVE_AS_IS, AdoptAddressesFromOtherPools: 'false' },
+    OldResourceProperties: old,
+  };
+}
+
+/** What the Provider framework does: onEvent, then isComplete until it is complete. */
+async function runHandler(event: ResourceEvent): Promise<void> {
+  const context = { getRemainingTimeInMillis: () => 600_000 };
+  const started = await onEvent(event, context);
+  const waiting = { ...event, ...started };
+  while (!(await isComplete(waiting, context)).IsComplete) {
+    // The framework would wait its query interval here; the bench does not.
+  }
+}
+
+async function fillWithHandler(_ep: LocalSesEndpoint, ranges: string[], mode: 'concurrent' | 'sequential'): Promise<number> {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    const runs = ranges.map((cidr, i) => () => runHandler(request('Create', cidr, i)));
+    if (mode === 'sequential') {
+      for (const run of runs) await run();
+      return 0;
+    }
+    const outcomes = await Promise.allSettled(runs.map((run) => run()));
+    return outcomes.filter((o) => o.status === 'rejected').length;
+  } finally {
+    console.log = log;
+  }
+}
+
+async function redeploy(rate: number): Promise<DeployRun> {
+  const ranges = [RANGES[0]];
+  return measure(rate, ranges, undefined, async (ep) => {
+    // The range is already in its pool; the update changes only the adopt flag.
+    for (const ip of rangeOf(RANGES[0]).addresses()) ep.provisionAddress(ip, { pool: 'pool-0' });
+    ep.resetCalls();
+    const log = console.log;
+    console.log = () => {};
+    try {
+      await runHandler(request('Update', RANGES[0], 0, { ...request('Create', RANGES[0], 0).ResourceProperties, AdoptAddressesFromOtherPools: 'true' }));
+    } finally {
+      console.log = log;
+    }
+    return 0;
+  });
+}
+
+/**
+ * The Terraform aws_sesv2_dedicated_ip_assignment way: one resource per
+ * address, each a PutDedicatedIpInPool then a GetDedicatedIp, 10 resources
+ * in flight (Terraform's default parallelism), the SDK's default retries
+ * (standard mode, 3 attempts). Returns how many resources failed.
+ */
+async function fillLikeTerraform(_ep: LocalSesEndpoint, ranges: string[]): Promise<number> {
+  const client = new SESv2Client({});
+  const work = ranges.flatMap((cidr, i) => rangeOf(cidr).addresses().map((ip) => ({ ip, pool: `pool-${i}` })));
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const { ip, pool } = work[next++];
+      try {
+        await client.send(new PutDedicatedIpInPoolCommand({ Ip: ip, DestinationPoolName: pool }));
+        await client.send(new GetDedicatedIpCommand({ Ip: ip }));
+      } catch {
+        failures++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  client.destroy();
+  return failures;
+}
