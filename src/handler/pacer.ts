@@ -114,11 +114,6 @@ export class AdaptivePacer {
     return { ...this.counters };
   }
 
-  /** The current spacing between call starts, in ms. */
-  public get intervalMs(): number {
-    return this.interval;
-  }
-
   /**
    * Runs `call` when its turn comes, retrying it while it is throttled (for as
    * long as the budget allows) and when it fails transiently (a bounded number
