@@ -56,6 +56,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The deploy-time handler's SES client: bundled into its Lambda asset at
     // build time, so it is not a runtime dependency of the library.
     '@aws-sdk/client-sesv2@^3.1000.0',
+    // The handler reads its own stack's status (DescribeStacks) to tell
+    // CloudFormation's rollback of an update from a forward update.
+    '@aws-sdk/client-cloudformation@^3.1000.0',
     'aws-sdk-client-mock@^4.1.0',
     // The library's own resources must pass cdk-nag's AwsSolutions checks,
     // for users of cdk-nag 2 (an Aspect) and of cdk-nag 3 (a validation plugin).

@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   AlreadyExistsException,
   BadRequestException,
@@ -163,7 +164,7 @@ describe('operations', () => {
   test('the standard SDK configuration reaches the endpoint through clientEnv()', async () => {
     await start({ region: 'eu-west-1' });
     const env = ep.clientEnv();
-    expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_SESV2', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
+    expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CLOUDFORMATION', 'AWS_ENDPOINT_URL_SESV2', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
@@ -566,9 +567,76 @@ describe('fault injection', () => {
     ep.failWhen(() => ({ status: 500, errorType: 'InternalFailure' }));
     ep.throttleNext(5);
     ep.throttleFor(60_000);
+    ep.denyFor(60_000);
     ep.clearFaults();
     const out = await c.send(new GetDedicatedIpsCommand({}));
     expect(out.DedicatedIps).toHaveLength(100);
+  });
+});
+
+describe('the unkind world: IAM that lags, pools that appear late', () => {
+  test('denyFor answers AccessDeniedException until the time is up, and the denied calls change nothing', async () => {
+    const c = await start();
+    ep.denyFor(150, { operations: ['PutDedicatedIpInPool'] });
+    const denied = await errorOf(move(c, '198.51.100.1', POOL));
+    expect(denied).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toContain('is not authorized to perform: ses:PutDedicatedIpInPool');
+    await getIp(c, '198.51.100.1'); // other operations are not denied
+    expect(ep.poolOf('198.51.100.1')).toBe(DEFAULT_POOL);
+    await sleep(200);
+    await move(c, '198.51.100.1', POOL);
+    expect(ep.poolOf('198.51.100.1')).toBe(POOL);
+    expect(ep.calls.filter((call) => call.fault === 'denyFor')).toHaveLength(1);
+  });
+
+  test('a pool created with visibleAfterMs is not found until then', async () => {
+    const c = await start();
+    ep.createPool('fresh', { visibleAfterMs: 150 });
+    expect((await errorOf(move(c, '198.51.100.1', 'fresh'))).name).toBe('NotFoundException');
+    expect((await errorOf(c.send(new GetDedicatedIpsCommand({ PoolName: 'fresh' })))).name).toBe('NotFoundException');
+    await sleep(200);
+    await move(c, '198.51.100.1', 'fresh');
+    expect(ep.addressesIn('fresh')).toEqual(['198.51.100.1']);
+    expect(ep.poolModes()).toMatchObject({ fresh: 'STANDARD' });
+  });
+});
+
+describe('CloudFormation DescribeStacks', () => {
+  const STACK = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
+  function cfn() {
+    return new CloudFormationClient({ endpoint: ep.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  }
+
+  test('reports the status set for a stack, by ID or name, without taking SES tokens', async () => {
+    await start({ rate: 1, burst: 1 });
+    ep.setStackStatus(STACK, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    const stacks = cfn();
+    for (const name of [STACK, 'Mail']) {
+      const out = await stacks.send(new DescribeStacksCommand({ StackName: name }));
+      expect(out.Stacks).toEqual([expect.objectContaining({ StackId: STACK, StackName: 'Mail', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' })]);
+    }
+    expect(ep.tokensAvailable()).toBeCloseTo(1, 1);
+    stacks.destroy();
+  });
+
+  test('an unknown stack is a ValidationError; denyFor and failWhen apply', async () => {
+    await start();
+    ep.setStackStatus(STACK, 'UPDATE_IN_PROGRESS');
+    const stacks = cfn();
+    expect(await errorOf(stacks.send(new DescribeStacksCommand({ StackName: 'Other' })))).toMatchObject({
+      name: 'ValidationError', message: 'Stack with id Other does not exist', $metadata: { httpStatusCode: 400 },
+    });
+    ep.denyFor(60_000, { operations: ['DescribeStacks'] });
+    expect(await errorOf(stacks.send(new DescribeStacksCommand({ StackName: STACK })))).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    ep.clearFaults();
+    ep.failWhen((call) => (call.operation === 'DescribeStacks' ? { status: 500, errorType: 'InternalFailure' } : undefined));
+    expect((await errorOf(stacks.send(new DescribeStacksCommand({ StackName: STACK })))).$metadata?.httpStatusCode).toBe(500);
+    expect(ep.calls.map((call) => [call.operation, call.outcome, call.fault])).toEqual([
+      ['DescribeStacks', 'error', undefined],
+      ['DescribeStacks', 'fault', 'denyFor'],
+      ['DescribeStacks', 'fault', 'failWhen'],
+    ]);
+    stacks.destroy();
   });
 });
 

@@ -8,7 +8,13 @@
  * Operations: GetDedicatedIps, GetDedicatedIp, PutDedicatedIpInPool,
  * PutDedicatedIpWarmupAttributes, ListDedicatedIpPools, GetDedicatedIpPool,
  * CreateDedicatedIpPool, DeleteDedicatedIpPool. Any other route answers
- * 404 `UnknownOperationException`. Errors are an HTTP status, the
+ * 404 `UnknownOperationException`.
+ *
+ * It also answers CloudFormation's DescribeStacks (the awsQuery protocol:
+ * `POST /` with a form body, XML answers), which the handler calls to tell a
+ * rollback from a forward update: set a stack's status with `setStackStatus`.
+ * CloudFormation has its own throttle, so these calls take no token from
+ * SES's bucket; `failWhen` and `denyFor` apply to them as to SES calls. Errors are an HTTP status, the
  * `x-amzn-ErrorType` header and a `{"message": ...}` body, which the SDK turns
  * into its modelled exception classes (or `SESv2ServiceException` with that
  * `name` for unmodelled ones such as AccessDeniedException).
@@ -36,11 +42,14 @@
  * 5. `resetConnections`: the socket is destroyed without an answer. By default
  *    before the service acts (no state change); with `afterProcessing` after it
  *    (the change is made but the client never hears of it).
- * 6. `failWhen(predicate)` (called once per admitted call that was not reset
- *    in 5), then `failRandomly`: the injected error is answered
+ * 6. `denyFor` (IAM that has not propagated yet: 403 AccessDeniedException),
+ *    then `failWhen(predicate)` (called once per admitted call that was not
+ *    reset in 5), then `failRandomly`: the injected error is answered
  *    and the state is NOT touched (the token stays taken: the service received
  *    the call, as a real 500 would).
  * 7. The service itself: input validation (400), lookups (404) and the change.
+ *    A pool created with `visibleAfterMs` is not found (404) until then, as
+ *    a pool created seconds ago may not be found yet.
  * 8. `delayResponses`: the answer (already decided, state already changed) is
  *    written after the delay. Throttled answers (2, 3) are never delayed.
  *
@@ -63,11 +72,13 @@ export const SHARED_POOL = 'ses-shared-pool';
 export type SesOperation =
   | 'GetDedicatedIps' | 'GetDedicatedIp' | 'PutDedicatedIpInPool' | 'PutDedicatedIpWarmupAttributes'
   | 'ListDedicatedIpPools' | 'GetDedicatedIpPool' | 'CreateDedicatedIpPool' | 'DeleteDedicatedIpPool'
+  /** CloudFormation's, not SES's: see the file header. */
+  | 'DescribeStacks'
   | 'UnknownOperation';
 export type ScalingMode = 'STANDARD' | 'MANAGED';
 export type WarmupStatus = 'IN_PROGRESS' | 'DONE' | 'NOT_APPLICABLE';
 export type CallOutcome = 'ok' | 'throttled' | 'fault' | 'error';
-export type FaultKind = 'throttleNext' | 'throttleFor' | 'failRandomly' | 'failWhen' | 'resetConnections';
+export type FaultKind = 'throttleNext' | 'throttleFor' | 'failRandomly' | 'failWhen' | 'resetConnections' | 'denyFor';
 
 export interface LocalSesEndpointOptions {
   /** Tokens per second of the shared bucket. 1 is real SES. Default Infinity (never throttles). */
@@ -124,6 +135,17 @@ export type ResetOptions = ({ readonly probability: number } | { readonly next: 
   /** Reset after the service has acted (state changed, answer lost). Default false. */
   readonly afterProcessing?: boolean;
 };
+
+export interface DenyOptions {
+  /** Only these operations (default all). */
+  readonly operations?: readonly SesOperation[];
+}
+
+export interface CreatePoolOptions {
+  readonly scalingMode?: ScalingMode;
+  /** The pool exists, but SES does not find it (404) for this long. Default 0. */
+  readonly visibleAfterMs?: number;
+}
 
 export interface DelayOptions {
   /** Chance, 0 to 1, that an admitted call is delayed. Default 1. */
@@ -195,6 +217,8 @@ interface Route {
   readonly operation: SesOperation;
   readonly ip?: string;
   readonly pool?: string;
+  /** DescribeStacks: the StackName asked for. */
+  readonly stack?: string;
 }
 
 interface Address {
@@ -247,8 +271,14 @@ function decodeToken(token: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Maps a method and path to an operation and its path parameters. */
-function routeOf(method: string, pathname: string): Route {
+/** Maps a method and path (and, for CloudFormation's POST /, the form body) to an operation and its parameters. */
+function routeOf(method: string, pathname: string, text: string): Route {
+  if (method === 'POST' && pathname === '/') {
+    const form = new URLSearchParams(text);
+    return form.get('Action') === 'DescribeStacks'
+      ? { operation: 'DescribeStacks', stack: form.get('StackName') ?? undefined }
+      : { operation: 'UnknownOperation' };
+  }
   let parts: string[];
   try {
     parts = pathname.split('/').slice(1).map(decodeURIComponent);
@@ -290,6 +320,9 @@ export class LocalSesEndpoint {
   private readonly options: Required<Omit<LocalSesEndpointOptions, 'rate' | 'burst'>>;
   private readonly t0 = performance.now();
   private readonly pools = new Map<string, ScalingMode>();
+  /** When each pool that is not found at first becomes visible (endpoint ms). */
+  private readonly poolVisibleAt = new Map<string, number>();
+  private readonly stacks = new Map<string, string>();
   private readonly addresses = new Map<string, Address>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private log: SesCall[] = [];
@@ -308,6 +341,7 @@ export class LocalSesEndpoint {
   private reset?: { probability: number; next: number; operations?: readonly SesOperation[]; afterProcessing: boolean };
   private delay?: { ms: number; probability: number; operations?: readonly SesOperation[] };
   private forcedPageSize?: number;
+  private deny?: { until: number; operations?: readonly SesOperation[] };
   private predicate?: (call: CallInfo) => InjectedError | undefined;
   private stopped = false;
   private port = 0;
@@ -356,6 +390,7 @@ export class LocalSesEndpoint {
   public clientEnv(): Record<string, string> {
     return {
       AWS_ENDPOINT_URL_SESV2: this.url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: this.url,
       AWS_REGION: this.options.region,
       AWS_ACCESS_KEY_ID: 'AKIDLOCALSESENDPOINT',
       AWS_SECRET_ACCESS_KEY: 'local-ses-endpoint-dummy-secret',
@@ -429,6 +464,15 @@ export class LocalSesEndpoint {
     this.forcedPageSize = n;
   }
 
+  /**
+   * IAM that lags: every admitted call in the next `ms` milliseconds (of the
+   * given operations) is answered 403 AccessDeniedException, as when a role's
+   * policy changed seconds ago. The call takes its token: SES received it.
+   */
+  public denyFor(ms: number, options: DenyOptions = {}): void {
+    this.deny = { until: this.now() + ms, operations: options.operations };
+  }
+
   /** Fails admitted calls for which `predicate` returns an error. Replaces the previous predicate. */
   public failWhen(predicate: (call: CallInfo) => InjectedError | undefined): void {
     this.predicate = predicate;
@@ -443,15 +487,23 @@ export class LocalSesEndpoint {
     this.delay = undefined;
     this.forcedPageSize = undefined;
     this.predicate = undefined;
+    this.deny = undefined;
   }
 
   // ---- Seeding ---------------------------------------------------------------
 
-  /** Creates a named pool. */
-  public createPool(name: string, scalingMode: ScalingMode = 'STANDARD'): void {
+  /** Creates a named pool (STANDARD unless said otherwise). */
+  public createPool(name: string, options: ScalingMode | CreatePoolOptions = {}): void {
+    const { scalingMode = 'STANDARD', visibleAfterMs = 0 } = typeof options === 'string' ? { scalingMode: options } : options;
     if (!POOL_NAME.test(name) || name === DEFAULT_POOL || name === SHARED_POOL) throw new Error(`invalid pool name "${name}"`);
     if (this.pools.has(name)) throw new Error(`pool ${name} already exists`);
     this.pools.set(name, scalingMode);
+    if (visibleAfterMs > 0) this.poolVisibleAt.set(name, this.now() + visibleAfterMs);
+  }
+
+  /** Sets the status CloudFormation's DescribeStacks reports for a stack (by its ID, an ARN). */
+  public setStackStatus(stackId: string, status: string): void {
+    this.stacks.set(stackId, status);
   }
 
   /** Adds (or resets) the addresses of a range, but `except`; returns those added. */
@@ -556,8 +608,8 @@ export class LocalSesEndpoint {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, seq: number, startMs: number, text: string): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routeOf(req.method ?? '', url.pathname);
-    const body = parseBody(text);
+    const route = routeOf(req.method ?? '', url.pathname, text);
+    const body = route.operation === 'DescribeStacks' ? {} : parseBody(text);
     const bodyPool = body?.DestinationPoolName ?? body?.PoolName;
     const pool = route.pool ?? (typeof bodyPool === 'string' ? bodyPool : undefined) ?? url.searchParams.get('PoolName') ?? undefined;
     const call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'> = {
@@ -567,6 +619,7 @@ export class LocalSesEndpoint {
       const message = `No operation matches ${req.method} ${url.pathname}.`;
       return this.answer(res, call, fail(404, 'UnknownOperationException', message), 'error');
     }
+    if (route.operation === 'DescribeStacks') return this.describeStacks(res, call, route.stack);
     const now = this.now();
     if (this.throttleRemaining > 0) {
       this.throttleRemaining--;
@@ -592,11 +645,16 @@ export class LocalSesEndpoint {
     }
     if (reset && !this.reset!.afterProcessing) return this.destroy(req, call);
 
-    const injected = this.predicate?.({ operation: route.operation, ip: route.ip, pool, n });
+    const denied = this.denied(route.operation, now);
+    const injected = denied ? undefined : this.predicate?.({ operation: route.operation, ip: route.ip, pool, n });
     const random = this.randomFailure;
     let reply: Reply;
     let outcome: CallOutcome;
-    if (injected) {
+    if (denied) {
+      reply = denied;
+      outcome = 'fault';
+      call.fault = 'denyFor';
+    } else if (injected) {
       reply = fail(injected.status, injected.errorType, injected.message ?? 'Injected failure.');
       outcome = 'fault';
       call.fault = 'failWhen';
@@ -651,6 +709,44 @@ export class LocalSesEndpoint {
     this.log.push(entry);
   }
 
+  /** The AccessDenied answer while `denyFor` lasts, for the operations it names. */
+  private denied(operation: SesOperation, now: number): Reply | undefined {
+    const deny = this.deny;
+    if (!deny || now >= deny.until || (deny.operations && !deny.operations.includes(operation))) return undefined;
+    const action = operation === 'DescribeStacks' ? 'cloudformation:DescribeStacks' : `ses:${operation}`;
+    return fail(403, operation === 'DescribeStacks' ? 'AccessDenied' : 'AccessDeniedException',
+      `User: arn:aws:sts::111122223333:assumed-role/handler/fn is not authorized to perform: ${action} (local endpoint: IAM has not propagated yet)`);
+  }
+
+  /**
+   * CloudFormation's DescribeStacks, in its awsQuery form (XML). Not metered
+   * by SES's bucket; `denyFor` and `failWhen` apply.
+   */
+  private describeStacks(res: http.ServerResponse, call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'>, name?: string): void {
+    const n = (this.admittedPerOperation.get('DescribeStacks') ?? 0) + 1;
+    this.admittedPerOperation.set('DescribeStacks', n);
+    call.n = n;
+    const denied = this.denied('DescribeStacks', this.now());
+    const injected = denied ? undefined : this.predicate?.({ operation: 'DescribeStacks', n });
+    const stackId = name === undefined ? undefined : [...this.stacks.keys()].find((id) => id === name || id.split('/')[1] === name);
+    let xml: string;
+    let status = 200;
+    let errorType: string | undefined;
+    if (denied || injected || stackId === undefined) {
+      const reply = denied ?? (injected ? fail(injected.status, injected.errorType, injected.message ?? 'Injected failure.')
+        : fail(400, 'ValidationError', `Stack with id ${name ?? ''} does not exist`));
+      ({ status, errorType } = reply);
+      xml = `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${errorType}</Code>` +
+        `<Message>${escapeXml(reply.message ?? '')}</Message></Error><RequestId>local-cfn-${call.seq}</RequestId></ErrorResponse>`;
+    } else {
+      xml = describeStacksXml(stackId, this.stacks.get(stackId)!, call.seq);
+    }
+    res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': `local-cfn-${call.seq}` });
+    res.end(xml);
+    const fault: FaultKind | undefined = denied ? 'denyFor' : injected ? 'failWhen' : undefined;
+    this.record(call, { status, errorType, outcome: fault ? 'fault' : status < 300 ? 'ok' : 'error', fault });
+  }
+
   // ---- The service -------------------------------------------------------------
 
   private execute(route: Route, query: URLSearchParams, body: Body): Reply {
@@ -666,7 +762,7 @@ export class LocalSesEndpoint {
         if (typeof dest !== 'string' || dest === '') return badRequest('DestinationPoolName is required.');
         if (!address) return ipNotFound(ip);
         if (dest === SHARED_POOL) return badRequest(`Dedicated IP ${ip} cannot be moved to ${SHARED_POOL}.`);
-        if (dest !== DEFAULT_POOL && !this.pools.has(dest)) return poolNotFound(dest);
+        if (dest !== DEFAULT_POOL && !this.poolFound(dest)) return poolNotFound(dest);
         if (this.pools.get(dest) === 'MANAGED') return badRequest(`Pool ${dest} is a managed pool; standard dedicated IPs cannot be moved into it.`);
         address.pool = dest === DEFAULT_POOL ? undefined : dest;
         return { status: 200, body: {} };
@@ -720,7 +816,7 @@ export class LocalSesEndpoint {
     const size = this.pageSize(query);
     if (typeof size !== 'number') return size;
     const filter = query.get('PoolName') ?? undefined;
-    if (filter !== undefined && filter !== DEFAULT_POOL && !this.pools.has(filter)) return poolNotFound(filter);
+    if (filter !== undefined && filter !== DEFAULT_POOL && !this.poolFound(filter)) return poolNotFound(filter);
     const cursor = this.cursor(query, 'GetDedicatedIps', filter, -1);
     if (typeof cursor !== 'number') return cursor;
     const matching = this.sortedAddresses()
@@ -784,6 +880,11 @@ export class LocalSesEndpoint {
 
   // ---- Helpers -----------------------------------------------------------------
 
+  /** Whether the pool exists and SES finds it already (see `visibleAfterMs`). */
+  private poolFound(name: string): boolean {
+    return this.pools.has(name) && this.now() >= (this.poolVisibleAt.get(name) ?? 0);
+  }
+
   private sortedAddresses(): [string, Address][] {
     return [...this.addresses].sort(([, a], [, b]) => a.num - b.num);
   }
@@ -813,6 +914,19 @@ export class LocalSesEndpoint {
     const digest = createHash('sha256').update(`${this.options.seed}\0${stream}\0${rank}`).digest();
     return digest.readUIntBE(0, 6) / 2 ** 48;
   }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A DescribeStacks answer for one stack. */
+function describeStacksXml(stackId: string, status: string, seq: number): string {
+  const name = stackId.split('/')[1] ?? stackId;
+  return '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+    `<StackName>${escapeXml(name)}</StackName><StackId>${escapeXml(stackId)}</StackId>` +
+    `<CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${escapeXml(status)}</StackStatus>` +
+    `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>local-cfn-${seq}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
 }
 
 /** The JSON object of a request body ({} when empty), or undefined when it is not one. */
