@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,10 +15,18 @@ import { WarmupMode } from './warmup-mode';
 const HANDLER_ASSET = path.join(__dirname, '..', 'assets', 'handler', 'index');
 
 /**
+ * The tag that marks the dedicated IP pools a stack's provider manages; its
+ * value is the stack's ID. The handler may move addresses into the pools
+ * that carry it, whatever their names: old names after a rename included,
+ * where a failed rename puts the addresses back.
+ */
+export const MANAGED_POOL_TAG = 'cdk-ses-byoip:stack-id';
+
+/**
  * The custom resource provider that moves BYOIP addresses into pools: one
- * per stack, shared by every ByoipSendingPool in it. Its permissions grow
- * with the pools it serves: it may move addresses only into those pools and
- * back into ses-default-dedicated-pool.
+ * per stack, shared by every ByoipSendingPool in it. It may move addresses
+ * only into the pools of its stack (tagged MANAGED_POOL_TAG) and back into
+ * ses-default-dedicated-pool, and read its own stack's status.
  */
 export class PoolAddressesProvider extends Construct {
   /** The provider of the stack of `scope`, created on first use. */
@@ -51,11 +59,27 @@ export class PoolAddressesProvider extends Construct {
       actions: ['ses:GetDedicatedIps'],
       resources: [poolArn(stack, '*')],
     }));
+    // Moves: into the default pool and the stack's current pools by name
+    // (what a fill needs even before a pool's tag is visible to IAM) ...
     this.moveStatement = new iam.PolicyStatement({
       actions: ['ses:PutDedicatedIpInPool'],
       resources: [poolArn(stack, DEFAULT_POOL)],
     });
     this.role.addToPrincipalPolicy(this.moveStatement);
+    // ... and into every pool this stack manages, old names included: the
+    // put-back after a failed rename, and its rollback, move addresses into
+    // a pool the template no longer names. (The condition is checked on the
+    // destination pool.)
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ses:PutDedicatedIpInPool'],
+      resources: [poolArn(stack, '*')],
+      conditions: { StringEquals: { [`aws:ResourceTag/${MANAGED_POOL_TAG}`]: stack.stackId } },
+    }));
+    // Its own stack's status, to tell CloudFormation's rollback of an update from a forward update.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks'],
+      resources: [stack.stackId],
+    }));
 
     // One log group for the handler and the framework's functions, written
     // through inline policies rather than AWSLambdaBasicExecutionRole.
@@ -126,10 +150,16 @@ export class PoolAddressesProvider extends Construct {
    */
   private suppressUnavoidableFindings(provider: cr.Provider, handlers: lambda.Function[], frameworkRoles: iam.Role[]): void {
     const versionsOf = (fn: IConstruct) => nagResource(this, `${(fn as lambda.IFunction).functionArn}:*`);
+    const allPools = nagResource(this, poolArn(Stack.of(this), '*'));
     suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: 'GetDedicatedIps must read every dedicated IP pool of the account and Region, to refuse addresses that sit in pools that are not its own.',
-      appliesTo: [nagResource(this, poolArn(Stack.of(this), '*'))],
+      appliesTo: [allPools],
+    }, {
+      id: 'AwsSolutions-IAM5',
+      reason: `PutDedicatedIpInPool on dedicated-ip-pool/* is limited by an aws:ResourceTag/${MANAGED_POOL_TAG} condition to the pools this stack created, ` +
+        'old names included, so that the put-back after a failed rename, and its rollback, may move addresses into a pool the template no longer names.',
+      appliesTo: [allPools],
     }]);
     const frameworkFunctions = ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout']
       .map((id) => provider.node.tryFindChild(id))
@@ -155,8 +185,9 @@ export class PoolAddressesProvider extends Construct {
   }
 
   /**
-   * Registers the custom resource of a pool: lets the handler move addresses
-   * into `pool` (and set warm-up if asked), and makes `resource` wait for the
+   * Registers the custom resource of a pool: tags `pool` as managed by this
+   * stack, lets the handler move addresses into it (and set warm-up if
+   * asked), and makes `resource` wait for the
    * one registered before it. The ranges of a stack share one account and
    * Region, so SES's one request per second: filled one after the other,
    * each finishes in minutes instead of all of them at the end, and none
@@ -167,6 +198,7 @@ export class PoolAddressesProvider extends Construct {
       resource.node.addDependency(this.last);
     }
     this.last = resource;
+    Tags.of(pool).add(MANAGED_POOL_TAG, Stack.of(this).stackId);
     this.moveStatement.addResources(poolArn(Stack.of(this), pool.dedicatedIpPoolName));
     if (warmup === WarmupMode.ALREADY_WARM && !this.warmupAllowed) {
       this.warmupAllowed = true;

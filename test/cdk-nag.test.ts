@@ -107,3 +107,17 @@ test('every suppression says why, in cdk-nag\'s form', () => {
     expect(reason.length).toBeGreaterThanOrEqual(10);
   }
 });
+
+test('the tag-limited move grant on dedicated-ip-pool/* has its own suppression, apart from the read grant\'s', () => {
+  const { stack } = stackWithPools();
+  const policy = stack.node.findChild('SesByoipPoolAddresses').node.findChild('Role').node.findChild('DefaultPolicy');
+  const reasons = policy.node.findAll()
+    .flatMap((c) => ((c as { getMetadata?: (key: string) => { rules_to_suppress?: Array<{ reason: string; applies_to?: string[] }> } })
+      .getMetadata?.('cdk_nag')?.rules_to_suppress ?? []))
+    .filter((s) => s.applies_to?.some((finding) => finding.endsWith(':dedicated-ip-pool/*')))
+    .map((s) => s.reason);
+  expect(reasons).toEqual([
+    expect.stringContaining('GetDedicatedIps'),
+    expect.stringMatching(/PutDedicatedIpInPool .*aws:ResourceTag\/cdk-ses-byoip:stack-id/),
+  ]);
+});

@@ -93,7 +93,7 @@ describe('the provider', () => {
     });
   });
 
-  test('may move addresses only into its own pools and back into ses-default-dedicated-pool', () => {
+  test('may move addresses only into its own pools (by name, and by its tag: old names included) and back into ses-default-dedicated-pool', () => {
     const stack = new Stack(new App(), 'Mail', { env: ENV });
     new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24' });
     new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24' });
@@ -107,8 +107,38 @@ describe('the provider', () => {
         Effect: 'Allow',
         Resource: [poolArn('ses-default-dedicated-pool'), poolArn({ Ref: poolA }), poolArn({ Ref: poolB })],
       },
+      {
+        Action: 'ses:PutDedicatedIpInPool',
+        Effect: 'Allow',
+        Resource: poolArn('*'),
+        Condition: { StringEquals: { 'aws:ResourceTag/cdk-ses-byoip:stack-id': { Ref: 'AWS::StackId' } } },
+      },
+      { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
     ]);
+  });
+
+  test('tags every pool it serves with its stack\'s ID, which the move grant requires', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24', dedicatedIpPoolName: 'byoip-a' });
+    new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24' });
+    const pools = Object.values(Template.fromStack(stack).findResources('AWS::SES::DedicatedIpPool'));
+    expect(pools).toHaveLength(2);
+    for (const pool of pools) {
+      expect(pool.Properties.Tags).toEqual([{ Key: 'cdk-ses-byoip:stack-id', Value: { Ref: 'AWS::StackId' } }]);
+    }
+  });
+
+  test('keeps its ServiceToken and the custom resource\'s logical ID stable (a change would replace the resource and empty the pool)', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    const template = Template.fromStack(stack);
+    const [[logicalId, resource]] = Object.entries(template.findResources('Custom::SesByoipPoolAddresses'));
+    // The values of the first release: deployed stacks carry them.
+    expect(logicalId).toBe('SendingPoolAddresses2A762892');
+    expect(resource.Properties.ServiceToken).toEqual({
+      'Fn::GetAtt': ['SesByoipPoolAddressesProviderframeworkonEvent225FDD20', 'Arn'],
+    });
   });
 
   test('may set warm-up only when a pool asks for it (SES grants that action on "*" only)', () => {

@@ -3,14 +3,17 @@
  * the CDK Provider framework: `onEvent` and `isComplete`. Bundled with the
  * AWS SDK into one asset at build time (see .projenrc.ts).
  *
- * The SES client takes the SDK's standard configuration: credentials,
- * Region and endpoint overrides such as AWS_ENDPOINT_URL_SESV2. Retries are
- * the pacer's job, so the SDK makes one attempt per call.
+ * The clients take the SDK's standard configuration: credentials, Region
+ * and endpoint overrides such as AWS_ENDPOINT_URL_SESV2 and
+ * AWS_ENDPOINT_URL_CLOUDFORMATION. SES retries are the pacer's job, so the
+ * SES client makes one attempt per call.
  */
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { AdaptivePacer, SYSTEM_CLOCK } from './pacer';
 import * as lifecycle from './pool-addresses';
-import { SesGateway } from './ses-client';
+import { PROPAGATION_GRACE_MS, PropagationGrace } from './propagation';
+import { createSesClient, SesGateway } from './ses-client';
+import { readStackStatus } from './stack-status';
 
 /** The part of the Lambda context the handlers use. */
 export interface LambdaContext {
@@ -19,8 +22,6 @@ export interface LambdaContext {
 
 /** Time kept back at the end of an invocation, at most: covers one slow SES call. */
 const RESERVE_MS = 15_000;
-/** A single SES call gives up after this long (then it counts as transient). */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export async function onEvent(event: lifecycle.ResourceEvent, context: LambdaContext): Promise<lifecycle.OnEventResponse> {
   return lifecycle.onEvent(event, invocation(event, context));
@@ -31,23 +32,27 @@ export async function isComplete(event: lifecycle.ResourceEvent, context: Lambda
 }
 
 /**
- * A fresh SES client and pacer for one invocation, with a deadline that
- * leaves time to answer before the Lambda timeout: 15 s, or a quarter of the
- * remaining time if that is shorter.
+ * Fresh clients and pacer for one invocation, with a deadline that leaves
+ * time to answer before the Lambda timeout (15 s, or a quarter of the
+ * remaining time if that is shorter), and the propagation grace, which ends
+ * a minute after the operation began (onEvent's start, passed on to isComplete).
  */
 function invocation(event: lifecycle.ResourceEvent, context: LambdaContext): lifecycle.Invocation {
   const remaining = context.getRemainingTimeInMillis();
-  const deadline = SYSTEM_CLOCK.now() + remaining - Math.min(RESERVE_MS, remaining / 4);
-  const client = new SESv2Client({
-    maxAttempts: 1,
-    // A call that hangs, before or after its headers, gives up and counts as transient.
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, socketTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 },
-  });
+  const clock = SYSTEM_CLOCK;
+  const deadline = clock.now() + remaining - Math.min(RESERVE_MS, remaining / 4);
+  const log: lifecycle.Logger = (message, details) => console.log(JSON.stringify({ message, ...details }));
+  const startedAt = event.ByoipStartedAt ?? Date.now();
+  const grace = new PropagationGrace(clock, clock.now() + (startedAt + PROPAGATION_GRACE_MS - Date.now()), log);
   // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
   const [, , , region = '?', account = '?'] = event.StackId.split(':');
+  let cloudFormation: CloudFormationClient | undefined;
   return {
-    ses: new SesGateway(client, new AdaptivePacer(SYSTEM_CLOCK), deadline),
-    log: (message, details) => console.log(JSON.stringify({ message, ...details })),
+    ses: new SesGateway(createSesClient(), new AdaptivePacer(clock), deadline, grace),
+    stackStatus: (stackId) => readStackStatus(cloudFormation ??= new CloudFormationClient({
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    }), stackId, grace),
+    log,
     account,
     region: process.env.AWS_REGION ?? region,
     now: () => Date.now(),

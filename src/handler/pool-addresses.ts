@@ -3,18 +3,24 @@
  * Provider framework's onEvent and isComplete handlers.
  *
  * - onEvent checks (reads only) and fails fast; it never writes. It also
- *   sets the deadline of the whole operation, which the framework passes on
- *   to every isComplete call with the rest of onEvent's answer.
+ *   sets what the whole operation shares (its start and deadline, the
+ *   stack's status), which the framework passes on to every isComplete call
+ *   with the rest of onEvent's answer.
  * - isComplete does the writes within the invocation's time budget and
  *   returns "not complete" when the budget ends; the next call resumes from
  *   the state read from SES. No progress is kept anywhere else.
- * - A Create or an Update that fails puts back what it moved, so that
+ * - A Create or an Update reports success only once a read-back shows its
+ *   addresses in the pool; one that fails puts back what it moved, so that
  *   nothing is left half-done whatever CloudFormation does next.
+ * - CloudFormation's rollback of an update (told by the stack's status)
+ *   never fails: it restores what it can, releases the range of the update
+ *   it undoes, and warns about the rest.
  */
 import { OutOfTime } from './pacer';
 import { addressesIn, assess, Assessment, foreignAddresses, someOf, warmupToWrite } from './plan';
-import { DEFAULT_POOL, parseProperties, physicalIdOf, PoolAddressesSettings } from './resource-properties';
-import { AccountState, errorMessage, SesGateway } from './ses-client';
+import { DEFAULT_POOL, parsePhysicalId, parseProperties, physicalIdOf, PoolAndRange, PoolAddressesSettings } from './resource-properties';
+import { AccountState, errorMessage, SesCallError, SesGateway } from './ses-client';
+import { STACK_GOING_AWAY, UPDATE_ROLLBACK } from './stack-status';
 import { formatFinding } from '../rules/finding';
 import { checkRange } from '../rules/range-rules';
 import { WarmupMode } from '../warmup-mode';
@@ -33,12 +39,20 @@ export interface ResourceEvent {
   readonly ServiceToken?: string;
   /** Set by onEvent: when the whole operation must give up (ms since the epoch). */
   readonly ByoipDeadline?: number;
+  /** Set by onEvent: when the operation began (ms since the epoch). */
+  readonly ByoipStartedAt?: number;
+  /** Set by onEvent for an Update or a Delete: the stack's status, if it could be read. */
+  readonly ByoipStackStatus?: string;
+  /** Set by onEvent for a Create or an Update: how many addresses of the range were in the pool then. */
+  readonly ByoipPlacedAtStart?: number;
 }
 
 export interface OnEventResponse {
   readonly PhysicalResourceId: string;
-  /** When the whole operation must give up (ms since the epoch); passed on to isComplete. */
   readonly ByoipDeadline: number;
+  readonly ByoipStartedAt: number;
+  readonly ByoipStackStatus?: string;
+  readonly ByoipPlacedAtStart?: number;
 }
 
 export interface IsCompleteResponse {
@@ -52,6 +66,8 @@ export type Logger = (message: string, details?: Record<string, unknown>) => voi
 /** What one invocation works with. */
 export interface Invocation {
   readonly ses: SesGateway;
+  /** Reads the status of the stack `stackId` (CloudFormation DescribeStacks); throws if it cannot. */
+  readonly stackStatus: (stackId: string) => Promise<string>;
   readonly log: Logger;
   /** The account and Region the stack deploys to, for messages. */
   readonly account: string;
@@ -69,22 +85,52 @@ const PROGRESS_EVERY = 32;
  * resource one hour; this leaves time to put back what was moved and answer.
  */
 export const OPERATION_LIMIT_MS = 45 * 60 * 1000;
+/** A rollback stops trying after this many refused writes in a row: SES refuses them all. */
+const REFUSALS_BEFORE_GIVING_UP = 5;
+/** The warnings returned in Data stay well within CloudFormation's 4,096-byte response. */
+const MAX_WARNINGS_LENGTH = 2_000;
 
 /** Thrown when the whole operation ran out of its OPERATION_LIMIT_MS. */
 class OperationTimedOut extends Error {}
 
+/** Thrown when SES no longer finds an address (or the pool) to move. */
+class AddressGone extends Error {}
+
+/** A Create or an Update, as the handler understands it. */
+interface Change {
+  readonly event: ResourceEvent;
+  readonly settings: PoolAddressesSettings;
+  /** An Update's previous properties, if they could be read. */
+  readonly previous?: PoolAddressesSettings;
+  /** Why an Update's previous properties could not be read. */
+  readonly previousUnreadable?: string;
+  /** CloudFormation is rolling back an update: never fail. */
+  readonly rollback: boolean;
+  /** Warnings about what was left as it is, for the log and Data. */
+  readonly warnings: string[];
+}
+
 /** onEvent: checks the request and the account's state; never writes. */
 export async function onEvent(event: ResourceEvent, inv: Invocation): Promise<OnEventResponse> {
   inv.log(`${event.RequestType} ${event.LogicalResourceId}`, { event: withoutResponseUrl(event) });
-  const deadline = inv.now() + OPERATION_LIMIT_MS;
+  const startedAt = inv.now();
+  const shared = { ByoipDeadline: startedAt + OPERATION_LIMIT_MS, ByoipStartedAt: startedAt };
   if (event.RequestType === 'Delete') {
-    return { PhysicalResourceId: event.PhysicalResourceId ?? event.RequestId, ByoipDeadline: deadline };
+    return { PhysicalResourceId: event.PhysicalResourceId ?? event.RequestId, ...shared, ByoipStackStatus: await stackStatusOf(event, inv) };
   }
+  let change: Change | undefined;
   try {
     const settings = parseProperties(event.ResourceProperties);
-    await preflight(event, settings, inv);
-    return { PhysicalResourceId: physicalIdOf(settings), ByoipDeadline: deadline };
+    const status = event.RequestType === 'Update' ? await stackStatusOf(event, inv) : undefined;
+    change = understand({ ...event, ByoipStackStatus: status }, settings, inv);
+    const { assessment } = await preflight(change, inv);
+    return { PhysicalResourceId: physicalIdOf(settings), ...shared, ByoipStackStatus: status, ByoipPlacedAtStart: assessment.inPlace.length };
   } catch (error) {
+    if (change?.rollback) {
+      // isComplete does the work and never fails a rollback: let it.
+      inv.log(`rollback: the checks could not be completed (${errorMessage(error)}); restoring what can be restored`);
+      return { PhysicalResourceId: physicalIdOf(change.settings), ...shared, ByoipStackStatus: change.event.ByoipStackStatus };
+    }
     if (error instanceof OutOfTime) {
       throw fail(inv, new Error(
         `Reading the dedicated IPs of account ${inv.account} in ${inv.region} did not finish in time: SES throttled the calls too much. Nothing was moved; deploy again.`,
@@ -96,63 +142,227 @@ export async function onEvent(event: ResourceEvent, inv: Invocation): Promise<On
 
 /** isComplete: does the work, as far as the time budget allows. */
 export async function isComplete(event: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
+  if (event.RequestType === 'Delete') {
+    try {
+      checkDeadline(event, inv);
+      return await release(event, inv);
+    } catch (error) {
+      const notYet = outOfTime(error, inv);
+      if (notYet) {
+        return notYet;
+      }
+      throw fail(inv, error);
+    }
+  }
+  let change: Change;
+  try {
+    change = understand(event, parseProperties(event.ResourceProperties), inv);
+  } catch (error) {
+    throw fail(inv, error, 'Nothing was moved.');
+  }
   try {
     checkDeadline(event, inv);
-    return event.RequestType === 'Delete' ? await release(event, inv) : await fill(event, inv);
+    return await fill(change, inv);
   } catch (error) {
-    if (error instanceof OutOfTime) {
-      inv.log('time budget used up: not complete yet, the next check resumes', statsOf(inv));
-      return { IsComplete: false };
+    const notYet = outOfTime(error, inv);
+    if (notYet) {
+      return notYet;
     }
-    throw fail(inv, error, event.RequestType === 'Delete' ? undefined : await putBack(event, inv));
+    if (change.rollback) {
+      return completeWithWarnings(change, inv, error);
+    }
+    throw fail(inv, error, await putBack(change, inv));
   }
 }
 
-/** Create or Update: moves the range into the pool, then sets warm-up. */
-async function fill(event: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
-  const settings = parseProperties(event.ResourceProperties);
-  const { addresses, state, assessment } = await preflight(event, settings, inv);
+/** Not complete yet, if the invocation's time budget ended: the next isComplete resumes. */
+function outOfTime(error: unknown, inv: Invocation): IsCompleteResponse | undefined {
+  if (!(error instanceof OutOfTime)) {
+    return undefined;
+  }
+  inv.log('time budget used up: not complete yet, the next check resumes', statsOf(inv));
+  return { IsComplete: false };
+}
+
+/** The Change a Create or an Update asks for (the previous properties of an Update may be unreadable). */
+function understand(event: ResourceEvent, settings: PoolAddressesSettings, inv: Invocation): Change {
+  let previous: PoolAddressesSettings | undefined;
+  let previousUnreadable: string | undefined;
+  if (event.RequestType === 'Update') {
+    try {
+      previous = parseProperties(event.OldResourceProperties);
+    } catch (error) {
+      previousUnreadable = errorMessage(error);
+    }
+  }
+  const rollback = event.RequestType === 'Update' && event.ByoipStackStatus === UPDATE_ROLLBACK;
+  if (rollback) {
+    inv.log(`this Update is CloudFormation's rollback (the stack is ${UPDATE_ROLLBACK}): it restores what it can and does not fail`);
+  }
+  return { event, settings, previous, previousUnreadable, rollback, warnings: [] };
+}
+
+/**
+ * Create or Update: moves the range into the pool, reads back where the
+ * addresses are, releases the range of a failed update that a rollback
+ * undoes, then sets warm-up.
+ */
+async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse> {
+  const { settings, event } = change;
+  const { poolName, cidr } = settings;
+  const { addresses, state, assessment } = await preflight(change, inv);
+  if (event.ByoipPlacedAtStart !== undefined && assessment.inPlace.length > event.ByoipPlacedAtStart) {
+    // An earlier invocation of this operation has moved addresses.
+    inv.ses.operationHasWritten();
+  }
   const toMove = settings.adoptAddressesFromOtherPools
     ? [...assessment.toMove, ...foreignAddresses(assessment, addresses)]
     : [...assessment.toMove];
 
-  inv.log(`${settings.cidr}: ${assessment.inPlace.length} of ${addresses.length} addresses already in pool ${settings.poolName}, ${toMove.length} to move`);
-  for (const [index, ip] of toMove.entries()) {
-    checkDeadline(event, inv);
-    if ((await inv.ses.moveToPool(ip, settings.poolName)) === 'not-found') {
-      throw new Error(`SES no longer finds address ${ip} of ${settings.cidr}, or pool ${settings.poolName}, in account ${inv.account} in ${inv.region}.`);
+  inv.log(`${cidr}: ${assessment.inPlace.length} of ${addresses.length} addresses already in pool ${poolName}, ${toMove.length} to move`);
+  const left = await writeEach(toMove, async (ip) => {
+    if ((await inv.ses.moveToPool(ip, poolName)) === 'not-found') {
+      throw new AddressGone(`SES no longer finds address ${ip} of ${cidr}, or pool ${poolName}, in account ${inv.account} in ${inv.region}.`);
     }
-    logProgress(inv, 'moved', index + 1, toMove.length, settings.poolName);
+  }, { done: 'moved', writes: `moves into pool ${poolName}` }, change, inv);
+
+  // What SES says after the writes is the truth: another deployer may have
+  // moved the same addresses meanwhile. (Without writes, the first read is as fresh.)
+  const final = toMove.length > 0 ? await inv.ses.readPool(poolName) : state;
+  const meant = [...assessment.inPlace, ...toMove].filter((ip) => !left.has(ip));
+  const astray = meant.filter((ip) => final.get(ip)?.pool !== poolName);
+  if (astray.length > 0) {
+    const problem = await describeAstray(astray, addresses.length, settings, inv);
+    if (!change.rollback) {
+      throw new Error(problem);
+    }
+    warn(change, inv, problem);
+  }
+
+  if (change.rollback && change.previous && change.previous.cidr !== cidr) {
+    await releaseUndone(change, change.previous, inv);
   }
 
   if (settings.warmup === WarmupMode.ALREADY_WARM) {
-    const cold = warmupToWrite(addresses, state, WARM);
-    for (const [index, ip] of cold.entries()) {
-      checkDeadline(event, inv);
-      await inv.ses.setWarmup(ip, WARM);
-      logProgress(inv, 'set warm-up 100 on', index + 1, cold.length, settings.poolName);
-    }
+    // Only the addresses that are in the pool now: not those left elsewhere.
+    const cold = warmupToWrite(addressesIn(addresses, final, poolName), final, WARM);
+    await writeEach(cold, (ip) => inv.ses.setWarmup(ip, WARM), { done: 'set warm-up 100 on', writes: 'warm-up writes' }, change, inv);
   }
 
-  const placed = assessment.inPlace.length + toMove.length;
-  inv.log(`${settings.cidr}: ${placed} of ${addresses.length} addresses are in pool ${settings.poolName}`, statsOf(inv));
-  return { IsComplete: true, Data: { AddressesInPool: String(placed) } };
+  const placed = addressesIn(addresses, final, poolName).length;
+  inv.log(`${cidr}: ${placed} of ${addresses.length} addresses are in pool ${poolName}`, statsOf(inv));
+  return complete(change, { AddressesInPool: String(placed) });
+}
+
+/** How writeEach names its writes: in progress lines, and in the warning about those refused. */
+interface WriteNames {
+  /** e.g. "moved" (32/256 addresses) */
+  readonly done: string;
+  /** e.g. "moves into pool P" (3 were refused) */
+  readonly writes: string;
+}
+
+/**
+ * Runs `write` on each address, checking the operation's deadline before
+ * each. Outside a rollback, the first failure is thrown. A rollback goes on
+ * with the other addresses (after REFUSALS_BEFORE_GIVING_UP refusals in a
+ * row it gives up on the rest), warns once about those refused, and returns them.
+ */
+async function writeEach(
+  addresses: readonly string[],
+  write: (ip: string) => Promise<void>,
+  names: WriteNames,
+  change: Change,
+  inv: Invocation,
+): Promise<Set<string>> {
+  const refused = new Map<string, string>();
+  let inARow = 0;
+  for (const [index, ip] of addresses.entries()) {
+    checkDeadline(change.event, inv);
+    try {
+      await write(ip);
+      inARow = 0;
+    } catch (error) {
+      if (!change.rollback || !(error instanceof SesCallError || error instanceof AddressGone)) {
+        throw error;
+      }
+      refused.set(ip, errorMessage(error));
+      if (++inARow >= REFUSALS_BEFORE_GIVING_UP) {
+        addresses.slice(index + 1).forEach((rest) => refused.set(rest, `not tried after ${inARow} refusals in a row`));
+        break;
+      }
+    }
+    logProgress(inv, names.done, index + 1, addresses.length, change.settings.poolName);
+  }
+  if (refused.size > 0) {
+    const examples = [...refused].slice(0, 3).map(([ip, why]) => `${ip} (${why})`).join('; ');
+    warn(change, inv, `SES refused ${refused.size} of ${addresses.length} ${names.writes}: ${examples}${refused.size > 3 ? ` and ${refused.size - 3} more` : ''}.`);
+  }
+  return new Set(refused.keys());
+}
+
+/**
+ * During a rollback: the update being undone filled `undone` (another range)
+ * and failed, so CloudFormation never recorded its physical ID and no DELETE
+ * will ever come for it. Now that the range is back in, move what the
+ * failed update left of its range out of its pool.
+ */
+async function releaseUndone(change: Change, undone: PoolAddressesSettings, inv: Invocation): Promise<void> {
+  inv.log(`rollback: releasing what the undone update left of ${undone.cidr} in pool ${undone.poolName}`);
+  try {
+    await moveOut(undone, DEFAULT_POOL, inv, () => checkDeadline(change.event, inv));
+  } catch (error) {
+    if (error instanceof OutOfTime) {
+      throw error;
+    }
+    warn(change, inv, `Releasing ${undone.cidr} from pool ${undone.poolName} failed (${errorMessage(error)}): ` +
+      `move its addresses to ${DEFAULT_POOL} with \`aws sesv2 put-dedicated-ip-in-pool\` (see \`ses-byoip status --cidr ${undone.cidr} --pool ${undone.poolName}\`).`);
+  }
+}
+
+/** The failure (or rollback warning) for addresses that are not in the pool after the moves, naming where they are. */
+async function describeAstray(astray: readonly string[], total: number, settings: PoolAddressesSettings, inv: Invocation): Promise<string> {
+  const everywhere = await inv.ses.readAccountState();
+  const byPool = new Map<string | undefined, string[]>();
+  for (const ip of astray) {
+    const where = everywhere.get(ip)?.pool;
+    byPool.set(where, [...(byPool.get(where) ?? []), ip]);
+  }
+  const places = [...byPool].map(([pool, ips]) => {
+    const some = `${ips.length} (${someOf(ips, 3)})`;
+    return pool === undefined ? `${some} are no longer dedicated IPs of the account`
+      : pool === DEFAULT_POOL ? `${some} are back in ${DEFAULT_POOL}` : `pool ${pool} took ${some}`;
+  }).join('; ');
+  return `${astray.length} of the ${total} addresses of ${settings.cidr} are not in pool ${settings.poolName} after the moves: ${places}. ` +
+    `Something else (another app, pipeline or person) moved them in account ${inv.account} in ${inv.region} while this deployment ran: ` +
+    'make sure only one deployment manages this range, then deploy again.';
 }
 
 /**
  * Delete: moves back to the default pool the range's addresses that are
  * still in this pool. Addresses already gone or elsewhere are left alone,
- * so the DELETE of an old resource never undoes what an update did.
+ * so the DELETE of an old resource never undoes what an update did. When
+ * the whole stack goes away, so does the pool: every address still in it,
+ * of any range, is released, or the pool could not be deleted.
  */
 async function release(event: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
-  let settings: PoolAddressesSettings;
+  const named = parsePhysicalId(event.PhysicalResourceId);
+  let given: PoolAddressesSettings | undefined;
   try {
-    settings = parseProperties(event.ResourceProperties);
+    given = parseProperties(event.ResourceProperties);
   } catch (error) {
-    inv.log(`nothing to release: ${errorMessage(error)}`);
+    inv.log(`the properties cannot be read (${errorMessage(error)})${named ? `: releasing what the physical ID ${event.PhysicalResourceId} names` : ''}`);
+  }
+  if (named && given && (named.cidr !== given.cidr || named.poolName !== given.poolName)) {
+    inv.log(`the properties (${given.cidr} in pool ${given.poolName}) disagree with the physical ID ${event.PhysicalResourceId}: releasing what the physical ID names`);
+  }
+  const target = named ?? given;
+  if (!target) {
+    inv.log('nothing to release: neither the physical ID nor the properties name a pool and a range');
     return { IsComplete: true };
   }
-  await moveOut(settings.cidr, settings.poolName, DEFAULT_POOL, inv, () => checkDeadline(event, inv));
+  const wholePool = event.ByoipStackStatus !== undefined && STACK_GOING_AWAY.includes(event.ByoipStackStatus);
+  await moveOut(target, DEFAULT_POOL, inv, () => checkDeadline(event, inv), wholePool);
   return { IsComplete: true };
 }
 
@@ -162,18 +372,23 @@ async function release(event: ResourceEvent, inv: Invocation): Promise<IsComplet
  * follows a failed Create, and no DELETE follows a failed Update:
  * - a Create, or an Update that changed the range: back to the default pool;
  * - an Update that only renamed the pool: back to the old pool;
- * - an Update that changed neither: nothing (the addresses belong there).
+ * - an Update that changed neither: nothing (the addresses belong there);
+ * - an Update whose previous properties cannot be read: nothing (where the
+ *   addresses belong is not known: when in doubt, move nothing).
  * Returns a sentence for the failure reason.
  */
-async function putBack(event: ResourceEvent, inv: Invocation): Promise<string> {
+async function putBack(change: Change, inv: Invocation): Promise<string> {
+  const { settings, previous, event } = change;
+  if (event.RequestType === 'Update' && !previous) {
+    return `The previous properties could not be read (${change.previousUnreadable}), so nothing was put back: ` +
+      `see where the addresses are with \`ses-byoip status --cidr ${settings.cidr} --pool ${settings.poolName}\`.`;
+  }
+  if (previous && previous.cidr === settings.cidr && previous.poolName === settings.poolName) {
+    return 'The range stays in its pool.';
+  }
+  const destination = previous && previous.cidr === settings.cidr ? previous.poolName : DEFAULT_POOL;
   try {
-    const settings = parseProperties(event.ResourceProperties);
-    const old = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
-    if (old && old.cidr === settings.cidr && old.poolName === settings.poolName) {
-      return 'The range stays in its pool.';
-    }
-    const destination = old && old.cidr === settings.cidr ? old.poolName : DEFAULT_POOL;
-    const moved = await moveOut(settings.cidr, settings.poolName, destination, inv);
+    const moved = await moveOut(settings, destination, inv);
     return moved === 0 ? 'Nothing was moved.' : `The ${moved} addresses moved so far were put back into ${destination}.`;
   } catch (error) {
     inv.log(`putting back failed: ${errorMessage(error)}`);
@@ -185,37 +400,48 @@ async function putBack(event: ResourceEvent, inv: Invocation): Promise<string> {
 }
 
 /**
- * Moves the addresses of `cidr` that sit in `pool` into `destination`, then
- * reads again, until none is left there (an address may come back while this
- * runs) or a pass moves nothing (SES no longer finds the ones it lists).
- * NotFound is fine: the address is gone. Returns how many it moved.
+ * Moves the addresses of `cidr` (or, with `wholePool`, every address) that
+ * sit in `pool` into `destination`, then reads again, until none is left
+ * there (an address may come back while this runs) or a pass moves nothing
+ * (SES no longer finds the ones it lists). NotFound is fine: the address is
+ * gone. Returns how many it moved.
  */
-async function moveOut(cidr: string, pool: string, destination: string, inv: Invocation, check: () => void = () => {}): Promise<number> {
+async function moveOut(
+  { cidr, poolName: pool }: PoolAndRange,
+  destination: string,
+  inv: Invocation,
+  check: () => void = () => {},
+  wholePool = false,
+): Promise<number> {
   const verdict = checkRange(cidr);
   if (!verdict.accepted || pool === DEFAULT_POOL) {
     inv.log(`nothing to move out for ${cidr} in pool ${pool}`);
     return 0;
   }
-  const addresses = verdict.range.addresses();
+  const range = verdict.range.addresses();
+  const what = wholePool ? `pool ${pool} (the stack is going away, so is the pool)` : `${cidr} in pool ${pool}`;
   let moved = 0;
   for (;;) {
-    const mine = addressesIn(addresses, await inv.ses.readAccountState(), pool);
-    if (mine.length === 0) {
-      inv.log(`${cidr}: no address of the range is left in pool ${pool}`, statsOf(inv));
+    const state = await inv.ses.readAccountState();
+    const inPool = wholePool ? [...state.values()].filter((a) => a.pool === pool).map((a) => a.ip) : addressesIn(range, state, pool);
+    if (inPool.length === 0) {
+      inv.log(`${what}: no address is left to move`, statsOf(inv));
       return moved;
     }
-    inv.log(`${cidr}: ${mine.length} addresses to move from pool ${pool} to ${destination}`);
+    const others = inPool.filter((ip) => !range.includes(ip));
+    inv.log(`${what}: ${inPool.length} addresses to move to ${destination}` +
+      (others.length > 0 ? `, ${others.length} of them outside ${cidr} (${someOf(others)})` : ''));
     let movedThisPass = 0;
-    for (const [index, ip] of mine.entries()) {
+    for (const [index, ip] of inPool.entries()) {
       check();
       if ((await inv.ses.moveToPool(ip, destination)) === 'moved') {
         movedThisPass++;
       }
-      logProgress(inv, 'moved out', index + 1, mine.length, pool);
+      logProgress(inv, 'moved out', index + 1, inPool.length, pool);
     }
     moved += movedThisPass;
     if (movedThisPass === 0) {
-      inv.log(`${cidr}: SES lists ${someOf(mine)} in pool ${pool} but does not find them to move: left as they are`);
+      inv.log(`${what}: SES lists ${someOf(inPool)} but does not find them to move: left as they are`);
       return moved;
     }
   }
@@ -232,20 +458,20 @@ interface Preflight {
  * if the range is not all there, or if some of it is in another pool that
  * may not be taken.
  *
- * An Update that keeps the range and the pool (a change of warm-up, or the
- * rollback of one) does not fail on those: it warns and leaves them alone,
- * so that a range that changed under it never blocks the stack.
+ * An Update that keeps the range and the pool (a change of warm-up), and
+ * any rollback, does not fail on those: it warns and leaves them alone, so
+ * that a range that changed under it never blocks the stack.
  */
-async function preflight(event: ResourceEvent, settings: PoolAddressesSettings, inv: Invocation): Promise<Preflight> {
+async function preflight(change: Change, inv: Invocation): Promise<Preflight> {
+  const { settings, previous } = change;
   const verdict = checkRange(settings.cidr);
   if (!verdict.accepted) {
     throw new Error(`${settings.cidr} is not a BYOIP range: ${formatFinding(verdict.finding)}`);
   }
   const { cidr, poolName } = settings;
-  const old = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
   // On an update that changes pool, the old pool's addresses are ours to move.
-  const ownPools = old && old.poolName !== poolName && old.poolName !== DEFAULT_POOL ? [old.poolName] : [];
-  const tolerant = old !== undefined && old.cidr === cidr && old.poolName === poolName;
+  const ownPools = previous && previous.poolName !== poolName && previous.poolName !== DEFAULT_POOL ? [previous.poolName] : [];
+  const tolerant = change.rollback || (previous !== undefined && previous.cidr === cidr && previous.poolName === poolName);
 
   const addresses = verdict.range.addresses();
   const state = await inv.ses.readAccountState((n) => inv.log(`read ${n} dedicated IPs of the account so far`));
@@ -272,17 +498,46 @@ async function preflight(event: ResourceEvent, settings: PoolAddressesSettings, 
   if (problems.length > 0 && !tolerant) {
     throw new Error(`${problems.join(' ')} Nothing was moved.`);
   }
-  problems.forEach((problem) => inv.log(`warning, left as it is: ${problem}`));
+  problems.forEach((problem) => warn(change, inv, problem));
   return { addresses, state, assessment };
 }
 
-/** The properties, or undefined if they cannot be parsed. */
-function tryParse(raw: Record<string, unknown> | undefined): PoolAddressesSettings | undefined {
+/** The status of the event's stack, or undefined (logged) if it cannot be read. */
+async function stackStatusOf(event: ResourceEvent, inv: Invocation): Promise<string | undefined> {
   try {
-    return raw ? parseProperties(raw) : undefined;
-  } catch {
+    const status = await inv.stackStatus(event.StackId);
+    inv.log(`the stack is ${status}`);
+    return status;
+  } catch (error) {
+    inv.log(`warning: the stack's status could not be read (${errorMessage(error)}): this ${event.RequestType} is treated as ` +
+      (event.RequestType === 'Update' ? 'a forward update, not a rollback' : 'the DELETE of this resource only'));
     return undefined;
   }
+}
+
+/** Records a warning about something left as it is: logged now, returned in Data at the end. */
+function warn(change: Change, inv: Invocation, warning: string): void {
+  if (!change.warnings.includes(warning)) {
+    change.warnings.push(warning);
+  }
+  inv.log(`warning, left as it is: ${warning}`);
+}
+
+/** Complete, with the warnings (cut to fit CloudFormation's response) in Data. */
+function complete(change: Change, data: Record<string, string>): IsCompleteResponse {
+  if (change.warnings.length === 0) {
+    return { IsComplete: true, Data: data };
+  }
+  const text = change.warnings.join(' | ');
+  return { IsComplete: true, Data: { ...data, Warnings: text.length > MAX_WARNINGS_LENGTH ? `${text.slice(0, MAX_WARNINGS_LENGTH - 3)}...` : text } };
+}
+
+/** A rollback that could not finish: it still succeeds, saying what is left to do. */
+function completeWithWarnings(change: Change, inv: Invocation, error: unknown): IsCompleteResponse {
+  const { cidr, poolName } = change.settings;
+  warn(change, inv, `The rollback stopped: ${errorMessage(error)} It succeeds anyway, so that the stack is not left in UPDATE_ROLLBACK_FAILED: ` +
+    `see what is left with \`ses-byoip status --cidr ${cidr} --pool ${poolName}\`, and deploy again to finish.`);
+  return complete(change, {});
 }
 
 /** Fails the operation once its deadline (set by onEvent) has passed. */

@@ -75,10 +75,27 @@ export function parseProperties(raw: Record<string, unknown> | undefined): PoolA
   };
 }
 
+/** What a physical ID names: the pool and the range. */
+export type PoolAndRange = Pick<PoolAddressesSettings, 'cidr' | 'poolName'>;
+
 /**
  * The physical ID of the resource: it changes when the range or the pool
- * changes, so CloudFormation then sends a DELETE for the old one.
+ * changes, so CloudFormation then sends a DELETE for the old one. (Its
+ * format is part of every deployed stack: never change it.)
  */
-export function physicalIdOf(settings: Pick<PoolAddressesSettings, 'cidr' | 'poolName'>): string {
+export function physicalIdOf(settings: PoolAndRange): string {
   return `${settings.poolName}|${settings.cidr}`;
+}
+
+/**
+ * The pool and range a physical ID names, or undefined if it is not one of
+ * ours (e.g. the request ID the framework uses when onEvent failed). Neither
+ * a pool name nor a CIDR can hold a "|".
+ */
+export function parsePhysicalId(physicalId: string | undefined): PoolAndRange | undefined {
+  const parts = physicalId?.split('|') ?? [];
+  if (parts.length !== 2 || !/^[a-z0-9_-]{1,64}$/.test(parts[0]) || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(parts[1])) {
+    return undefined;
+  }
+  return { poolName: parts[0], cidr: parts[1] };
 }

@@ -1,7 +1,8 @@
 /**
- * The handler's thin layer over the SES v2 API: the three operations it
- * needs, each paced and retried by an AdaptivePacer, with SES's errors sorted
- * into throttling, transient and final.
+ * The handler's thin layer over the SES v2 API: the operations it needs,
+ * each paced and retried by an AdaptivePacer, with SES's errors sorted into
+ * throttling, transient and final, and with the propagation grace for
+ * AccessDenied and NotFound before the operation's first write.
  */
 import {
   GetDedicatedIpsCommand,
@@ -10,7 +11,33 @@ import {
   SESv2Client,
 } from '@aws-sdk/client-sesv2';
 import { AdaptivePacer, FailureKind, OutOfTime } from './pacer';
+import { PropagationGrace, propagationDelayOf } from './propagation';
 import { DEFAULT_POOL } from './resource-properties';
+
+/** How long to wait for a connection, and for a whole answer, by default. */
+const CONNECTION_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * An SES client for the pacer: one attempt per call (retries are the
+ * pacer's), and a call that hangs, before or after its headers, gives up
+ * (and counts as transient) instead of waiting for ever. Credentials,
+ * Region and endpoint overrides (AWS_ENDPOINT_URL_SESV2) come from the SDK's
+ * standard configuration.
+ */
+export function createSesClient(options: { readonly region?: string; readonly requestTimeoutMs?: number } = {}): SESv2Client {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  return new SESv2Client({
+    region: options.region,
+    maxAttempts: 1,
+    requestHandler: {
+      connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+      socketTimeout: requestTimeout,
+    },
+  });
+}
 
 /** Where one dedicated IP of the account is, and its warm-up. */
 export interface DedicatedIpState {
@@ -38,7 +65,9 @@ export interface CallCounts {
 
 /**
  * SES v2 operations as the handler uses them. Every call goes through the
- * pacer and must start before `deadline` (else OutOfTime).
+ * pacer and must start before `deadline` (else OutOfTime). With a `grace`,
+ * AccessDenied (and NotFound where a new pool may be the cause) is retried
+ * until the operation's first write.
  */
 export class SesGateway {
   public readonly counts: CallCounts = { reads: 0, moves: 0, warmupWrites: 0 };
@@ -47,17 +76,63 @@ export class SesGateway {
     private readonly client: SESv2Client,
     public readonly pacer: AdaptivePacer,
     private readonly deadline: number,
+    private readonly grace?: PropagationGrace,
   ) {}
 
   /** Reads every dedicated IP of the account, following NextToken to the end. */
   public async readAccountState(onPage?: (addressesSoFar: number) => void): Promise<AccountState> {
+    return this.readDedicatedIps(undefined, onPage);
+  }
+
+  /**
+   * Reads the dedicated IPs in one named pool: cheaper than the whole
+   * account's when the account holds several ranges.
+   */
+  public async readPool(pool: string): Promise<AccountState> {
+    return this.readDedicatedIps(pool);
+  }
+
+  /**
+   * Tells the gateway that the operation has written (as SES's state shows,
+   * when an earlier invocation did): AccessDenied and NotFound are final from now on.
+   */
+  public operationHasWritten(): void {
+    this.grace?.operationHasWritten();
+  }
+
+  /**
+   * Moves one address into `pool` (DEFAULT_POOL releases it from its pool).
+   * @returns 'not-found' if SES does not know the address (or the pool)
+   */
+  public async moveToPool(ip: string, pool: string): Promise<'moved' | 'not-found'> {
+    try {
+      const send = () => this.client.send(new PutDedicatedIpInPoolCommand({ Ip: ip, DestinationPoolName: pool }));
+      // A named pool may be too new for SES to find; the default pool always exists.
+      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass: pool !== DEFAULT_POOL });
+    } catch (error) {
+      if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
+        return 'not-found';
+      }
+      throw error;
+    }
+    this.counts.moves++;
+    return 'moved';
+  }
+
+  /** Sets the warm-up percentage of one address. */
+  public async setWarmup(ip: string, percentage: number): Promise<void> {
+    const send = () => this.client.send(new PutDedicatedIpWarmupAttributesCommand({ Ip: ip, WarmupPercentage: percentage }));
+    await this.call(`PutDedicatedIpWarmupAttributes ${ip} to ${percentage}`, send, { write: true });
+    this.counts.warmupWrites++;
+  }
+
+  private async readDedicatedIps(pool: string | undefined, onPage?: (addressesSoFar: number) => void): Promise<AccountState> {
     const state = new Map<string, DedicatedIpState>();
     let nextToken: string | undefined;
     do {
-      const token = nextToken;
-      const page = await this.call('GetDedicatedIps', () =>
-        this.client.send(new GetDedicatedIpsCommand({ PageSize: PAGE_SIZE, NextToken: token })),
-      );
+      const input = { PageSize: PAGE_SIZE, NextToken: nextToken, PoolName: pool };
+      const what = pool === undefined ? 'GetDedicatedIps' : `GetDedicatedIps of pool ${pool}`;
+      const page = await this.call(what, () => this.client.send(new GetDedicatedIpsCommand(input)), { notFoundMayPass: pool !== undefined });
       this.counts.reads++;
       for (const dedicatedIp of page.DedicatedIps ?? []) {
         if (dedicatedIp.Ip) {
@@ -76,38 +151,25 @@ export class SesGateway {
   }
 
   /**
-   * Moves one address into `pool` (DEFAULT_POOL releases it from its pool).
-   * @returns 'not-found' if SES does not know the address (or the pool)
+   * Runs one SES call through the pacer, with the propagation grace; a final
+   * failure names the call. A successful write ends the grace.
    */
-  public async moveToPool(ip: string, pool: string): Promise<'moved' | 'not-found'> {
-    try {
-      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, () =>
-        this.client.send(new PutDedicatedIpInPoolCommand({ Ip: ip, DestinationPoolName: pool })),
-      );
-    } catch (error) {
-      if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
-        return 'not-found';
+  private async call<T>(what: string, send: () => Promise<T>, options: { write?: boolean; notFoundMayPass?: boolean } = {}): Promise<T> {
+    for (;;) {
+      try {
+        const result = await this.pacer.run(send, classifySesError, this.deadline);
+        if (options.write) {
+          this.grace?.operationHasWritten();
+        }
+        return result;
+      } catch (error) {
+        if (error instanceof OutOfTime) {
+          throw error;
+        }
+        if (!(await this.grace?.retry(propagationDelayOf(error, options.notFoundMayPass ?? false), `SES ${what}`, error))) {
+          throw new SesCallError(what, error);
+        }
       }
-      throw error;
-    }
-    this.counts.moves++;
-    return 'moved';
-  }
-
-  /** Sets the warm-up percentage of one address. */
-  public async setWarmup(ip: string, percentage: number): Promise<void> {
-    await this.call(`PutDedicatedIpWarmupAttributes ${ip} to ${percentage}`, () =>
-      this.client.send(new PutDedicatedIpWarmupAttributesCommand({ Ip: ip, WarmupPercentage: percentage })),
-    );
-    this.counts.warmupWrites++;
-  }
-
-  /** Runs one SES call through the pacer; a final failure names the call. */
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await this.pacer.run(send, classifySesError, this.deadline);
-    } catch (error) {
-      throw error instanceof OutOfTime ? error : new SesCallError(what, error);
     }
   }
 }

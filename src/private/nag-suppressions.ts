@@ -46,7 +46,9 @@ export function suppressNagFindings(scope: IConstruct, suppressions: readonly Na
   const acknowledged: Record<string, string> = {};
   for (const { id, reason, appliesTo } of suppressions) {
     for (const finding of appliesTo ?? [undefined]) {
-      acknowledged[finding === undefined ? id : `${id}[${finding}]`] = reason;
+      const key = finding === undefined ? id : `${id}[${finding}]`;
+      // One finding may stand for two grants (the same resource ARN): keep both reasons.
+      acknowledged[key] = acknowledged[key] ? `${acknowledged[key]} ${reason}` : reason;
     }
   }
   scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, acknowledged);

@@ -29,11 +29,14 @@ let fakeNow = 0;
 /** The account: address -> pool (undefined: no pool) and warm-up. */
 let account: Map<string, { pool?: string; warmup: number }>;
 let logs: string[];
+/** What DescribeStacks says of the stack. */
+let stackStatus: string;
 
 beforeEach(() => {
   ses.reset();
   fakeNow = 0;
   logs = [];
+  stackStatus = 'UPDATE_IN_PROGRESS';
   account = new Map(ADDRESSES.map((ip) => [ip, { warmup: 0 }]));
   // Each call takes 1 ms of the fake clock.
   ses.on(GetDedicatedIpsCommand).callsFake(({ NextToken, PageSize }) => {
@@ -62,6 +65,7 @@ beforeEach(() => {
 function invocation(budgetMs = Infinity): Invocation {
   return {
     ses: new SesGateway(new SESv2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }), new AdaptivePacer(clock), budgetMs),
+    stackStatus: async () => stackStatus,
     log: (message) => logs.push(message),
     account: '111122223333',
     region: 'eu-west-1',
@@ -84,6 +88,8 @@ describe('onEvent', () => {
     await expect(onEvent(event('Create'), invocation())).resolves.toEqual({
       PhysicalResourceId: `mail|${RANGE}`,
       ByoipDeadline: 1_000_000 + 45 * 60 * 1000,
+      ByoipStartedAt: 1_000_000,
+      ByoipPlacedAtStart: 0,
     });
     expect(ses.commandCalls(GetDedicatedIpsCommand).length).toBe(3); // 256 addresses, pages of 100
     expect(puts()).toEqual([]);
@@ -93,6 +99,8 @@ describe('onEvent', () => {
     await expect(onEvent(event('Delete', props(), { PhysicalResourceId: 'mail|x' }), invocation())).resolves.toEqual({
       PhysicalResourceId: 'mail|x',
       ByoipDeadline: 1_000_000 + 45 * 60 * 1000,
+      ByoipStartedAt: 1_000_000,
+      ByoipStackStatus: 'UPDATE_IN_PROGRESS',
     });
     expect(ses.calls()).toHaveLength(0);
   });

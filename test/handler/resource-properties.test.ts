@@ -1,4 +1,4 @@
-import { parseProperties, physicalIdOf, renderProperties } from '../../src/handler/resource-properties';
+import { parsePhysicalId, parseProperties, physicalIdOf, renderProperties } from '../../src/handler/resource-properties';
 import { WarmupMode } from '../../src/warmup-mode';
 
 test('what the construct renders, the handler parses back', () => {
@@ -17,4 +17,11 @@ test('the physical ID changes with the range and with the pool', () => {
 
 test('fails on missing properties', () => {
   expect(() => parseProperties(undefined)).toThrow('The custom resource property Warmup must be a non-empty string, got undefined.');
+});
+
+test('a physical ID names its pool and range back; anything else names nothing', () => {
+  expect(parsePhysicalId('byoip-pool|198.51.100.0/24')).toEqual({ poolName: 'byoip-pool', cidr: '198.51.100.0/24' });
+  for (const other of [undefined, '', 'req-1234', 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED', 'p|q|198.51.100.0/24', 'Bad Pool|198.51.100.0/24', 'p|not-a-range']) {
+    expect(parsePhysicalId(other)).toBeUndefined();
+  }
 });

@@ -5,20 +5,16 @@
  * must be where it belongs: none lost, none outside the range touched.
  */
 import { isComplete, onEvent } from '../../src/handler/index';
-import { ResourceEvent } from '../../src/handler/pool-addresses';
-import { PoolAddressesProperties } from '../../src/handler/resource-properties';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { WarmupMode } from '../../src/warmup-mode';
+import { context, POOL, properties, RANGE, request, run, STACK_ID, startAndCutOff } from '../support/deploy-harness';
 import { DEFAULT_POOL, LocalSesEndpoint } from '../support/local-ses-endpoint';
 
 // A ceiling for a slow machine, not a timing assertion.
 jest.setTimeout(120_000);
 
-const RANGE = '203.0.113.0/24';
 const OTHER_RANGE = '198.51.100.0/24';
 const ADDRESSES = rangeOf(RANGE).addresses();
-const POOL = 'byoip-pool';
-const STACK_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
 
 let ep: LocalSesEndpoint;
 let logs: string[];
@@ -27,6 +23,7 @@ const savedEnv = { ...process.env };
 beforeEach(async () => {
   ep = await LocalSesEndpoint.start({ seed: 7 });
   Object.assign(process.env, ep.clientEnv());
+  ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
   logs = [];
   jest.spyOn(console, 'log').mockImplementation((line: string) => {
     logs.push(line);
@@ -38,59 +35,6 @@ afterEach(async () => {
   process.env = { ...savedEnv };
   await ep.stop();
 });
-
-function properties(overrides: Partial<PoolAddressesProperties> = {}): PoolAddressesProperties {
-  return { Cidr: RANGE, PoolName: POOL, Warmup: WarmupMode.LEAVE_AS_IS, AdoptAddressesFromOtherPools: 'false', ...overrides };
-}
-
-function request(
-  type: ResourceEvent['RequestType'],
-  props: PoolAddressesProperties,
-  extra: Partial<ResourceEvent> = {},
-): ResourceEvent {
-  return {
-    RequestType: type,
-    StackId: STACK_ID,
-    RequestId: `req-${Math.random()}`,
-    LogicalResourceId: 'SendingPoolAddresses',
-    ResourceType: 'Custom::SesByoipPoolAddresses',
-    ResponseURL: 'https://cloudformation-custom-resource-response.example/secret-signature',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:x', ...props },
-    ...extra,
-  };
-}
-
-/** A Lambda context whose invocation has `ms` left. */
-function context(ms = 60_000) {
-  const end = Date.now() + ms;
-  return { getRemainingTimeInMillis: () => end - Date.now() };
-}
-
-/**
- * Runs a request as the Provider framework does: onEvent, then isComplete
- * until it reports completion, each invocation with `budgetMs`.
- */
-async function run(event: ResourceEvent, budgetMs = 60_000) {
-  const started = await onEvent(event, context(budgetMs));
-  // The framework passes onEvent's answer on to isComplete, merged into the event.
-  const waiting = { ...event, ...started };
-  for (let checks = 1; checks <= 200; checks++) {
-    const result = await isComplete(waiting, context(budgetMs));
-    if (result.IsComplete) {
-      return { physicalId: started.PhysicalResourceId, data: result.Data, checks };
-    }
-    expect(result.Data).toBeUndefined(); // the framework refuses Data with IsComplete false
-  }
-  throw new Error('never completed');
-}
-
-/** onEvent, then isComplete once with `budgetMs`: a fill cut off part-way. */
-async function startAndCutOff(event: ResourceEvent, budgetMs: number) {
-  const started = await onEvent(event, context());
-  const waiting = { ...event, ...started };
-  expect(await isComplete(waiting, context(budgetMs))).toEqual({ IsComplete: false });
-  return waiting;
-}
 
 /** The addresses of the account, by pool. */
 function byPool(): Record<string, string[]> {
@@ -114,7 +58,7 @@ function moves(): Map<string, number> {
 }
 
 function writes(): number {
-  return ep.calls.filter((c) => c.operation !== 'GetDedicatedIps' && c.outcome === 'ok').length;
+  return ep.calls.filter((c) => c.operation.startsWith('Put') && c.outcome === 'ok').length;
 }
 
 /** The account holds the range in `pool`, and the bystanders where they were. */
@@ -336,7 +280,15 @@ describe('pacing and faults', () => {
     expect([...moves().values()].every((n) => n === 1)).toBe(true);
   });
 
-  test('five ranges deployed at once share one bucket and all complete', async () => {
+  test.each([
+    ['free', false],
+    ['charged (a refused call takes a token too)', true],
+  ])('five ranges deployed at once share one bucket, refusals %s, and all complete', async (_kind, charged) => {
+    if (charged) {
+      await ep.stop();
+      ep = await LocalSesEndpoint.start({ seed: 7, throttledCallsConsumeTokens: true });
+      Object.assign(process.env, ep.clientEnv());
+    }
     const ranges = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '8.8.8.0/24', '8.8.9.0/24'];
     ranges.forEach((cidr, i) => {
       ep.provisionRange(cidr);
