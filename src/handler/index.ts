@@ -50,6 +50,8 @@ function invocation(event: lifecycle.ResourceEvent, context: LambdaContext): lif
   return {
     ses: new SesGateway(createSesClient(), new AdaptivePacer(clock), deadline, grace),
     stackStatus: (stackId) => readStackStatus(cloudFormation ??= new CloudFormationClient({
+      // CloudFormation throttles its own API (the CDK CLI polls it during a deploy): retry a few times.
+      maxAttempts: 6,
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
     }), stackId, grace),
     log,

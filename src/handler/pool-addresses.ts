@@ -43,8 +43,6 @@ export interface ResourceEvent {
   readonly ByoipStartedAt?: number;
   /** Set by onEvent for an Update or a Delete: the stack's status, if it could be read. */
   readonly ByoipStackStatus?: string;
-  /** Set by onEvent for a Create or an Update: how many addresses of the range were in the pool then. */
-  readonly ByoipPlacedAtStart?: number;
 }
 
 export interface OnEventResponse {
@@ -52,7 +50,6 @@ export interface OnEventResponse {
   readonly ByoipDeadline: number;
   readonly ByoipStartedAt: number;
   readonly ByoipStackStatus?: string;
-  readonly ByoipPlacedAtStart?: number;
 }
 
 export interface IsCompleteResponse {
@@ -114,34 +111,66 @@ interface Change {
 export async function onEvent(event: ResourceEvent, inv: Invocation): Promise<OnEventResponse> {
   inv.log(`${event.RequestType} ${event.LogicalResourceId}`, { event: withoutResponseUrl(event) });
   const startedAt = inv.now();
-  const shared = { ByoipDeadline: startedAt + OPERATION_LIMIT_MS, ByoipStartedAt: startedAt };
+  const status = event.RequestType === 'Create' ? undefined : await stackStatusOf(event, inv);
+  const shared = { ByoipDeadline: startedAt + OPERATION_LIMIT_MS, ByoipStartedAt: startedAt, ByoipStackStatus: status };
+  const unchanged = event.PhysicalResourceId ?? event.RequestId;
   if (event.RequestType === 'Delete') {
-    return { PhysicalResourceId: event.PhysicalResourceId ?? event.RequestId, ...shared, ByoipStackStatus: await stackStatusOf(event, inv) };
+    return { PhysicalResourceId: unchanged, ...shared };
   }
-  let change: Change | undefined;
+  const rollback = isRollback({ ...event, ByoipStackStatus: status });
+  if (rollback) {
+    inv.log(`this Update is CloudFormation's rollback of a failed update${status ? ` (the stack is ${status})` : ''}: it restores what it can and does not fail`);
+  }
+  let settings: PoolAddressesSettings;
   try {
-    const settings = parseProperties(event.ResourceProperties);
-    const status = event.RequestType === 'Update' ? await stackStatusOf(event, inv) : undefined;
-    change = understand({ ...event, ByoipStackStatus: status }, settings, inv);
-    const { assessment } = await preflight(change, inv);
-    return { PhysicalResourceId: physicalIdOf(settings), ...shared, ByoipStackStatus: status, ByoipPlacedAtStart: assessment.inPlace.length };
+    settings = parseProperties(event.ResourceProperties);
   } catch (error) {
-    if (change?.rollback) {
+    if (rollback) {
+      // isComplete warns and moves nothing: where the addresses belong is not known.
+      return { PhysicalResourceId: unchanged, ...shared };
+    }
+    throw fail(inv, error, 'Nothing was moved.');
+  }
+  try {
+    await preflight(understand({ ...event, ByoipStackStatus: status }, settings, rollback), inv, 'check');
+  } catch (error) {
+    if (rollback) {
       // isComplete does the work and never fails a rollback: let it.
       inv.log(`rollback: the checks could not be completed (${errorMessage(error)}); restoring what can be restored`);
-      return { PhysicalResourceId: physicalIdOf(change.settings), ...shared, ByoipStackStatus: change.event.ByoipStackStatus };
-    }
-    if (error instanceof OutOfTime) {
+    } else if (error instanceof OutOfTime) {
       throw fail(inv, new Error(
-        `Reading the dedicated IPs of account ${inv.account} in ${inv.region} did not finish in time: SES throttled the calls too much. Nothing was moved; deploy again.`,
-      ));
+        `Reading the dedicated IPs of account ${inv.account} in ${inv.region} did not finish in time: SES throttled the calls too much.`,
+      ), 'Nothing was moved; deploy again.');
+    } else {
+      throw fail(inv, error, 'Nothing was moved.');
     }
-    throw fail(inv, error);
   }
+  return { PhysicalResourceId: physicalIdOf(settings), ...shared };
+}
+
+/**
+ * Whether an Update is CloudFormation's rollback of a failed update: the
+ * stack's status says so. If the status could not be read, a physical ID
+ * that is not the previous properties' own still tells the rollback of an
+ * update that failed (CloudFormation kept the ID from before it); a forward
+ * update always carries its previous properties' ID.
+ */
+function isRollback(event: ResourceEvent): boolean {
+  if (event.RequestType !== 'Update') {
+    return false;
+  }
+  if (event.ByoipStackStatus !== undefined) {
+    return event.ByoipStackStatus === UPDATE_ROLLBACK;
+  }
+  const previous = tryParse(event.OldResourceProperties);
+  return previous !== undefined && event.PhysicalResourceId !== undefined && physicalIdOf(previous) !== event.PhysicalResourceId;
 }
 
 /** isComplete: does the work, as far as the time budget allows. */
-export async function isComplete(event: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
+export async function isComplete(received: ResourceEvent, inv: Invocation): Promise<IsCompleteResponse> {
+  // If onEvent could not read the stack's status, try again: a rollback, or a stack going away, depends on it.
+  const event = received.RequestType === 'Create' || received.ByoipStackStatus !== undefined
+    ? received : { ...received, ByoipStackStatus: await stackStatusOf(received, inv) };
   if (event.RequestType === 'Delete') {
     try {
       checkDeadline(event, inv);
@@ -154,10 +183,15 @@ export async function isComplete(event: ResourceEvent, inv: Invocation): Promise
       throw fail(inv, error);
     }
   }
+  const rollback = isRollback(event);
   let change: Change;
   try {
-    change = understand(event, parseProperties(event.ResourceProperties), inv);
+    change = understand(event, parseProperties(event.ResourceProperties), rollback);
   } catch (error) {
+    if (rollback) {
+      inv.log(`warning, nothing restored: the properties to roll back to cannot be read (${errorMessage(error)}); where the addresses belong is not known`);
+      return { IsComplete: true, Data: { Warnings: `Nothing was restored: the properties to roll back to cannot be read (${errorMessage(error)}).` } };
+    }
     throw fail(inv, error, 'Nothing was moved.');
   }
   try {
@@ -185,7 +219,7 @@ function outOfTime(error: unknown, inv: Invocation): IsCompleteResponse | undefi
 }
 
 /** The Change a Create or an Update asks for (the previous properties of an Update may be unreadable). */
-function understand(event: ResourceEvent, settings: PoolAddressesSettings, inv: Invocation): Change {
+function understand(event: ResourceEvent, settings: PoolAddressesSettings, rollback: boolean): Change {
   let previous: PoolAddressesSettings | undefined;
   let previousUnreadable: string | undefined;
   if (event.RequestType === 'Update') {
@@ -195,11 +229,16 @@ function understand(event: ResourceEvent, settings: PoolAddressesSettings, inv: 
       previousUnreadable = errorMessage(error);
     }
   }
-  const rollback = event.RequestType === 'Update' && event.ByoipStackStatus === UPDATE_ROLLBACK;
-  if (rollback) {
-    inv.log(`this Update is CloudFormation's rollback (the stack is ${UPDATE_ROLLBACK}): it restores what it can and does not fail`);
-  }
   return { event, settings, previous, previousUnreadable, rollback, warnings: [] };
+}
+
+/** The properties, or undefined if they cannot be parsed. */
+function tryParse(raw: Record<string, unknown> | undefined): PoolAddressesSettings | undefined {
+  try {
+    return parseProperties(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -208,13 +247,9 @@ function understand(event: ResourceEvent, settings: PoolAddressesSettings, inv: 
  * undoes, then sets warm-up.
  */
 async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse> {
-  const { settings, event } = change;
+  const { settings } = change;
   const { poolName, cidr } = settings;
-  const { addresses, state, assessment } = await preflight(change, inv);
-  if (event.ByoipPlacedAtStart !== undefined && assessment.inPlace.length > event.ByoipPlacedAtStart) {
-    // An earlier invocation of this operation has moved addresses.
-    inv.ses.operationHasWritten();
-  }
+  const { addresses, state, assessment } = await preflight(change, inv, 'operation');
   const toMove = settings.adoptAddressesFromOtherPools
     ? [...assessment.toMove, ...foreignAddresses(assessment, addresses)]
     : [...assessment.toMove];
@@ -240,7 +275,16 @@ async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse
   }
 
   if (change.rollback && change.previous && change.previous.cidr !== cidr) {
-    await releaseUndone(change, change.previous, inv);
+    // Only once the range is back in: every address of it that is a
+    // dedicated IP of the account is in the pool. Else the pool could end empty.
+    const back = addresses.every((ip) => !state.has(ip) || final.get(ip)?.pool === poolName);
+    if (back) {
+      await releaseUndone(change, change.previous, inv);
+    } else {
+      warn(change, inv, `${change.previous.cidr} is left in pool ${change.previous.poolName}, since ${cidr} is not all back in pool ${poolName}: ` +
+        `once it is, move ${change.previous.cidr}'s addresses to ${DEFAULT_POOL} with \`aws sesv2 put-dedicated-ip-in-pool\` ` +
+        `(\`ses-byoip status --cidr ${change.previous.cidr} --pool ${change.previous.poolName}\` lists them).`);
+    }
   }
 
   if (settings.warmup === WarmupMode.ALREADY_WARM) {
@@ -454,15 +498,19 @@ interface Preflight {
 }
 
 /**
- * Reads where every address of the range is, and fails (before any write)
- * if the range is not all there, or if some of it is in another pool that
- * may not be taken.
+ * Reads where every address of the range is, and fails (before any write
+ * of this invocation) if the range is not all there, or if some of it is
+ * in another pool that may not be taken.
  *
  * An Update that keeps the range and the pool (a change of warm-up), and
  * any rollback, does not fail on those: it warns and leaves them alone, so
  * that a range that changed under it never blocks the stack.
+ *
+ * @param stage 'check' in onEvent, before the operation writes; 'operation'
+ *   in isComplete, where a problem that onEvent's check did not see arose
+ *   while the deployment ran.
  */
-async function preflight(change: Change, inv: Invocation): Promise<Preflight> {
+async function preflight(change: Change, inv: Invocation, stage: 'check' | 'operation'): Promise<Preflight> {
   const { settings, previous } = change;
   const verdict = checkRange(settings.cidr);
   if (!verdict.accepted) {
@@ -472,6 +520,7 @@ async function preflight(change: Change, inv: Invocation): Promise<Preflight> {
   // On an update that changes pool, the old pool's addresses are ours to move.
   const ownPools = previous && previous.poolName !== poolName && previous.poolName !== DEFAULT_POOL ? [previous.poolName] : [];
   const tolerant = change.rollback || (previous !== undefined && previous.cidr === cidr && previous.poolName === poolName);
+  const meanwhile = stage === 'operation' && !tolerant;
 
   const addresses = verdict.range.addresses();
   const state = await inv.ses.readAccountState((n) => inv.log(`read ${n} dedicated IPs of the account so far`));
@@ -479,24 +528,26 @@ async function preflight(change: Change, inv: Invocation): Promise<Preflight> {
 
   const { missing, foreign } = assessment;
   const problems: string[] = [];
+  const account = `account ${inv.account} in ${inv.region}`;
+  const someoneElse = 'Something else (another app, pipeline or person) is changing this range: make sure only one deployment manages it, then deploy again.';
   if (missing.length > 0) {
-    problems.push(
-      `${missing.length} of the ${addresses.length} addresses of ${cidr} are not dedicated IPs of account ${inv.account} in ${inv.region} (${someOf(missing)}): ` +
+    problems.push(meanwhile
+      ? `${missing.length} of the ${addresses.length} addresses of ${cidr} left ${account} while this deployment ran (${someOf(missing)}). ${someoneElse}`
+      : `${missing.length} of the ${addresses.length} addresses of ${cidr} are not dedicated IPs of ${account} (${someOf(missing)}): ` +
         `the BYOIP range has not been provisioned to account ${inv.account} in Region ${inv.region} yet, or it was approved for another Region. ` +
-        'Wait for AWS to confirm the range is provisioned (`ses-byoip status` shows it), then deploy again.',
-    );
+        'Wait for AWS to confirm the range is provisioned (`ses-byoip status` shows it), then deploy again.');
   }
   if (foreign.size > 0 && !settings.adoptAddressesFromOtherPools) {
-    const pools = [...foreign.entries()].map(([pool, ips]) => `${pool} (${ips.length}: ${someOf(ips, 3)})`);
+    const pools = [...foreign.entries()].map(([pool, ips]) => `${pool} (${ips.length}: ${someOf(ips, 3)})`).join('; ');
     const count = [...foreign.values()].reduce((n, ips) => n + ips.length, 0);
-    problems.push(
-      `${count} addresses of ${cidr} are in other dedicated IP pools: ${pools.join('; ')}. ` +
+    problems.push(meanwhile
+      ? `${count} addresses of ${cidr} were moved into other dedicated IP pools while this deployment ran: ${pools}. ${someoneElse}`
+      : `${count} addresses of ${cidr} are in other dedicated IP pools: ${pools}. ` +
         `They may be in use by another configuration, so they are not taken into pool ${poolName}. ` +
-        `Move them to ${DEFAULT_POOL} first, or set adoptAddressesFromOtherPools: true to take them.`,
-    );
+        `Move them to ${DEFAULT_POOL} first, or set adoptAddressesFromOtherPools: true to take them.`);
   }
   if (problems.length > 0 && !tolerant) {
-    throw new Error(`${problems.join(' ')} Nothing was moved.`);
+    throw new Error(problems.join(' '));
   }
   problems.forEach((problem) => warn(change, inv, problem));
   return { addresses, state, assessment };
@@ -536,7 +587,7 @@ function complete(change: Change, data: Record<string, string>): IsCompleteRespo
 function completeWithWarnings(change: Change, inv: Invocation, error: unknown): IsCompleteResponse {
   const { cidr, poolName } = change.settings;
   warn(change, inv, `The rollback stopped: ${errorMessage(error)} It succeeds anyway, so that the stack is not left in UPDATE_ROLLBACK_FAILED: ` +
-    `see what is left with \`ses-byoip status --cidr ${cidr} --pool ${poolName}\`, and deploy again to finish.`);
+    `\`ses-byoip status --cidr ${cidr} --pool ${poolName}\` shows what is not back in the pool; move it with \`aws sesv2 put-dedicated-ip-in-pool\`.`);
   return complete(change, {});
 }
 

@@ -93,22 +93,16 @@ export class SesGateway {
   }
 
   /**
-   * Tells the gateway that the operation has written (as SES's state shows,
-   * when an earlier invocation did): AccessDenied and NotFound are final from now on.
-   */
-  public operationHasWritten(): void {
-    this.grace?.operationHasWritten();
-  }
-
-  /**
    * Moves one address into `pool` (DEFAULT_POOL releases it from its pool).
    * @returns 'not-found' if SES does not know the address (or the pool)
    */
   public async moveToPool(ip: string, pool: string): Promise<'moved' | 'not-found'> {
     try {
       const send = () => this.client.send(new PutDedicatedIpInPoolCommand({ Ip: ip, DestinationPoolName: pool }));
-      // A named pool may be too new for SES to find; the default pool always exists.
-      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass: pool !== DEFAULT_POOL });
+      // A named pool may be too new for SES to find (the default pool always
+      // exists); an address that SES names as not found is simply gone.
+      const notFoundMayPass = (error: unknown) => pool !== DEFAULT_POOL && !errorMessage(error).includes(ip);
+      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass });
     } catch (error) {
       if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
         return 'not-found';
@@ -154,7 +148,11 @@ export class SesGateway {
    * Runs one SES call through the pacer, with the propagation grace; a final
    * failure names the call. A successful write ends the grace.
    */
-  private async call<T>(what: string, send: () => Promise<T>, options: { write?: boolean; notFoundMayPass?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    what: string,
+    send: () => Promise<T>,
+    options: { write?: boolean; notFoundMayPass?: boolean | ((error: unknown) => boolean) } = {},
+  ): Promise<T> {
     for (;;) {
       try {
         const result = await this.pacer.run(send, classifySesError, this.deadline);
@@ -166,7 +164,9 @@ export class SesGateway {
         if (error instanceof OutOfTime) {
           throw error;
         }
-        if (!(await this.grace?.retry(propagationDelayOf(error, options.notFoundMayPass ?? false), `SES ${what}`, error))) {
+        const { notFoundMayPass = false } = options;
+        const delay = propagationDelayOf(error, typeof notFoundMayPass === 'function' ? notFoundMayPass(error) : notFoundMayPass);
+        if (!(await this.grace?.retry(delay, `SES ${what}`, error))) {
           throw new SesCallError(what, error);
         }
       }

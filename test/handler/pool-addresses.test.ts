@@ -89,7 +89,6 @@ describe('onEvent', () => {
       PhysicalResourceId: `mail|${RANGE}`,
       ByoipDeadline: 1_000_000 + 45 * 60 * 1000,
       ByoipStartedAt: 1_000_000,
-      ByoipPlacedAtStart: 0,
     });
     expect(ses.commandCalls(GetDedicatedIpsCommand).length).toBe(3); // 256 addresses, pages of 100
     expect(puts()).toEqual([]);

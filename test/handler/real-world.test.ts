@@ -9,7 +9,7 @@ import { isComplete, onEvent } from '../../src/handler/index';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { WarmupMode } from '../../src/warmup-mode';
 import { context, POOL, properties, RANGE, request, run, STACK_ID, startAndCutOff } from '../support/deploy-harness';
-import { DEFAULT_POOL, LocalSesEndpoint } from '../support/local-ses-endpoint';
+import { DEFAULT_POOL, LocalSesEndpoint, SesCall } from '../support/local-ses-endpoint';
 
 // A ceiling for a slow machine, not a timing assertion.
 jest.setTimeout(120_000);
@@ -67,6 +67,12 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
 const inPool = (pool: string, addresses: readonly string[]) => addresses.filter((ip) => ep.poolOf(ip) === pool);
 const attempts = (operation: string, ip: string) => ep.calls.filter((c) => c.operation === operation && c.ip === ip).length;
 const logText = () => logs.join('\n');
+const okCalls = (match: (call: SesCall) => boolean) => ep.calls.filter((c) => c.outcome === 'ok' && match(c)).length;
+
+/** Waits until `condition` holds (no assertion on how long it took). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 describe('1. a rollback never fails because of the world', () => {
   test('the rollback of a rename that failed because an address went missing succeeds, restores the rest and warns', async () => {
@@ -136,6 +142,46 @@ describe('1. a rollback never fails because of the world', () => {
   });
 });
 
+describe('1b. a rollback is told even when the stack\'s status cannot be read, and never fails on its own properties', () => {
+  const unreadableStatus = () => ep.failWhen((call) => (call.operation === 'DescribeStacks'
+    ? { status: 400, errorType: 'ValidationError', message: 'Rate exceeded' } : undefined));
+
+  test('without the stack\'s status, the rollback of a failed update is told by its physical ID, and succeeds', async () => {
+    const physicalId = await deployed();
+    ep.removeAddress('203.0.113.7');
+    ep.createPool('byoip-pool-2');
+    const rename = request('Update', properties({ PoolName: 'byoip-pool-2' }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
+    await expect(run(rename)).rejects.toThrow('1 of the 256 addresses');
+    const rollback = rollbackOf(rename, physicalId);
+    unreadableStatus();
+    const { data } = await run(rollback);
+    expect(data?.Warnings).toContain('203.0.113.7');
+    expect(logText()).toContain('the stack\'s status could not be read');
+  });
+
+  test('a stack DELETE whose status onEvent could not read is told by isComplete, which reads it again', async () => {
+    const physicalId = await deployed();
+    ep.provisionRange(NEW_RANGE);
+    for (const ip of NEW_ADDRESSES.slice(0, 3)) ep.provisionAddress(ip, { pool: POOL });
+    ep.setStackStatus(STACK_ID, 'DELETE_IN_PROGRESS');
+    ep.failWhen((call) => (call.operation === 'DescribeStacks' && call.n === 1
+      ? { status: 400, errorType: 'ValidationError', message: 'Rate exceeded' } : undefined));
+    await run(request('Delete', properties(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn(POOL)).toEqual([]);
+  });
+
+  test('a rollback to properties it cannot read moves nothing and succeeds, saying so', async () => {
+    const physicalId = await deployed();
+    ep.setStackStatus(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    const future = { ...properties(), Warmup: 'SOME_FUTURE_MODE' };
+    const { physicalId: after, data } = await run(request('Update', future, { PhysicalResourceId: physicalId, OldResourceProperties: properties() }));
+    expect(after).toBe(physicalId);
+    expect(data?.Warnings).toContain('Nothing was restored: the properties to roll back to cannot be read');
+    expect(okCalls((c) => c.operation.startsWith('Put'))).toBe(0);
+    expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
+  });
+});
+
 describe('2. a failed range change in the same pool leaves nothing of the new range behind', () => {
   async function forwardCutOff(physicalId: string) {
     ep.provisionRange(NEW_RANGE);
@@ -200,6 +246,17 @@ describe('2. a failed range change in the same pool leaves nothing of the new ra
     expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
   });
 
+  test('the rollback does not release the new range while the old one is not back: the pool is never emptied', async () => {
+    const physicalId = await deployed();
+    const forward = await forwardCutOff(physicalId);
+    const leftOfNew = inPool(POOL, NEW_ADDRESSES);
+    ep.createPool('elsewhere');
+    for (const ip of ADDRESSES) ep.provisionAddress(ip, { pool: 'elsewhere' }); // the old range was taken meanwhile
+    const { data } = await run(rollbackOf(forward, physicalId));
+    expect(ep.addressesIn(POOL)).toEqual(leftOfNew);
+    expect(data?.Warnings).toContain(`${NEW_RANGE} is left in pool ${POOL}, since ${RANGE} is not all back in pool ${POOL}`);
+  });
+
   test('a stack being destroyed releases every address left in its pool, of any range', async () => {
     const physicalId = await deployed();
     ep.provisionRange(NEW_RANGE);
@@ -239,33 +296,53 @@ describe('3. success is verified by reading back', () => {
     expect(ep.addressesIn('rival')).toEqual(ADDRESSES.slice(0, 10));
   });
 
-  test('two deployers filling the same range into two pools at once: neither reports success with a pool that is not full', async () => {
+  test('two deployers filling the same range into two pools at once: at least one fails, and one that succeeds has a full pool', async () => {
     ep.provisionRange(RANGE);
     ep.createPool('pool-a');
     ep.createPool('pool-b');
-    ep.setRate(300, 1);
-    // Both have checked the range before either writes.
+    // Both check the range before either writes; both write; then both read back.
     const events = await Promise.all(['pool-a', 'pool-b'].map(async (pool) => {
       const event = request('Create', properties({ PoolName: pool }));
       return { ...event, ...(await onEvent(event, context())) };
     }));
-    const outcomes = await Promise.allSettled(events.map(async (event) => {
+    const moves = ep.hold((call) => call.operation === 'PutDedicatedIpInPool');
+    const readBacks = ep.hold((call) => call.operation === 'GetDedicatedIps' && call.pool !== undefined);
+    const outcomes = Promise.allSettled(events.map(async (event) => {
       for (;;) {
         const result = await isComplete(event, context());
         if (result.IsComplete) return result;
       }
     }));
-    const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    // Today both reported success, and one pool ended empty. (Which one fails
-    // depends on timing; a deployer that writes after the other's read-back
-    // cannot be caught, as the README says.)
+    await until(() => okCalls((c) => c.operation === 'GetDedicatedIps') === 12); // onEvent's and isComplete's reads, both deployers
+    moves.release();
+    await until(() => okCalls((c) => c.operation === 'PutDedicatedIpInPool') === 512);
+    readBacks.release();
+    const settled = await outcomes;
+
+    // Today both reported success, and one pool ended empty.
+    const failed = settled.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(failed.length).toBeGreaterThan(0);
-    for (const outcome of outcomes) {
-      if (outcome.status === 'fulfilled') expect(outcome.value.Data?.AddressesInPool).toBe('256');
-    }
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') expect(ep.addressesIn(['pool-a', 'pool-b'][i])).toEqual(ADDRESSES);
+    });
     for (const { reason } of failed) {
-      expect((reason as Error).message).toMatch(/are not in pool pool-[ab] after the moves: (pool pool-[ab] took|\d+ \(.*\) are back in ses-default-dedicated-pool)|are in other dedicated IP pools: pool-[ab]/);
+      expect((reason as Error).message).toMatch(/^\d+ of the 256 addresses of 203\.0\.113\.0\/24 are not in pool pool-[ab] after the moves: pool pool-[ab] took \d+/);
     }
+  });
+
+  test('a later check that finds addresses taken meanwhile says so, instead of advising to take them', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('rival');
+    ep.setRate(200, 1);
+    const waiting = await startAndCutOff(request('Create', properties()), 400);
+    ep.setRate(Infinity);
+    ep.provisionAddress('203.0.113.250', { pool: 'rival' });
+    const error = await failureOf(isComplete(waiting, context()));
+    expect(error.message).toMatch(/^1 addresses of 203\.0\.113\.0\/24 were moved into other dedicated IP pools while this deployment ran: rival \(1: 203\.0\.113\.250\)\. Something else/);
+    expect(error.message).not.toContain('adoptAddressesFromOtherPools');
+    expect(error.message).not.toContain('Nothing was moved');
+    expect(error.message).toMatch(/The \d+ addresses moved so far were put back into ses-default-dedicated-pool\.$/);
   });
 });
 
@@ -287,6 +364,16 @@ describe('5. IAM and SES take seconds to see a change', () => {
     expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
   });
 
+  test('an address that SES says it cannot find is gone, not late: no grace for it', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.failWhen((call) => (call.operation === 'PutDedicatedIpInPool' && call.ip === '203.0.113.0' && call.pool === POOL
+      ? { status: 404, errorType: 'NotFoundException', message: 'Could not find dedicated IP 203.0.113.0 under this account.' } : undefined));
+    await expect(run(request('Create', properties()))).rejects.toThrow('SES no longer finds address 203.0.113.0 of 203.0.113.0/24');
+    expect(attempts('PutDedicatedIpInPool', '203.0.113.0')).toBe(1);
+    expect(logText()).not.toContain('may not be found yet');
+  });
+
   test('a pool created seconds ago that SES does not find yet is retried', async () => {
     ep.provisionRange(RANGE);
     ep.createPool(POOL, { visibleAfterMs: 2_500 });
@@ -305,14 +392,14 @@ describe('5. IAM and SES take seconds to see a change', () => {
     expect(ep.addressesIn(POOL)).toEqual([]);
   });
 
-  test('once a later invocation sees that the operation has moved addresses, AccessDenied is final there too', async () => {
+  test('a later invocation, more than a minute into the operation, treats AccessDenied as final at once', async () => {
     ep.provisionRange(RANGE);
     ep.createPool(POOL);
     ep.setRate(200, 1);
-    const waiting = await startAndCutOff(request('Create', properties()), 400);
+    const cutOff = await startAndCutOff(request('Create', properties()), 400);
+    const waiting = { ...cutOff, ByoipStartedAt: Date.now() - 9 * 60_000 }; // as a second invocation starts in Lambda
     ep.setRate(Infinity);
-    const moved = ep.addressesIn(POOL).length;
-    expect(moved).toBeGreaterThan(0);
+    expect(ep.addressesIn(POOL).length).toBeGreaterThan(0);
     ep.failWhen((call) => (call.operation === 'PutDedicatedIpInPool' && call.pool === POOL
       ? { status: 403, errorType: 'AccessDeniedException', message: 'not authorized' } : undefined));
     ep.resetCalls();

@@ -601,6 +601,27 @@ describe('the unkind world: IAM that lags, pools that appear late', () => {
   });
 });
 
+describe('holds', () => {
+  test('a held call waits unanswered until released, then is served; other calls go on', async () => {
+    const c = await start();
+    const hold = ep.hold((call) => call.operation === 'PutDedicatedIpInPool' && call.pool === POOL);
+    let moved = false;
+    const pending = move(c, '198.51.100.1', POOL).then(() => {
+      moved = true;
+    });
+    await until(() => hold.waiting === 1);
+    await getIp(c, '198.51.100.2'); // not held
+    await move(c, '198.51.100.3', DEFAULT_POOL); // not held
+    expect(moved).toBe(false);
+    expect(ep.poolOf('198.51.100.1')).toBe(DEFAULT_POOL);
+    hold.release();
+    await pending;
+    expect(ep.poolOf('198.51.100.1')).toBe(POOL);
+    expect(hold.waiting).toBe(0);
+    await move(c, '198.51.100.4', POOL); // released: no longer held
+  });
+});
+
 describe('CloudFormation DescribeStacks', () => {
   const STACK = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
   function cfn() {

@@ -27,7 +27,10 @@
  * ## The order in which a request is handled
  * 1. Routing. An unknown route answers 404 UnknownOperationException at once:
  *    no token, no fault, no state.
- * 2. 429 storms (`throttleNext`, `throttleFor`): 429 TooManyRequestsException,
+ * 2. Holds (`hold`): a matching call waits, unanswered, until the hold is
+ *    released, then goes on from here as if it had just arrived. For tests
+ *    that need two clients' calls in a set order.
+ *    429 storms (`throttleNext`, `throttleFor`): 429 TooManyRequestsException,
  *    whatever the bucket holds; no token taken, no state touched.
  * 3. The token bucket, ONE for all operations (SES throttles every control-plane
  *    call per account and Region). Empty: 429 TooManyRequestsException
@@ -145,6 +148,17 @@ export interface CreatePoolOptions {
   readonly scalingMode?: ScalingMode;
   /** The pool exists, but SES does not find it (404) for this long. Default 0. */
   readonly visibleAfterMs?: number;
+}
+
+/** What `hold` predicates see of a call (before it is admitted, so without `n`). */
+export type HeldCall = Omit<CallInfo, 'n'>;
+
+/** A hold set with `hold`. */
+export interface Hold {
+  /** How many calls are waiting now. */
+  readonly waiting: number;
+  /** Lets the held calls (and later matching ones) go on. Idempotent. */
+  release(): void;
 }
 
 export interface DelayOptions {
@@ -342,6 +356,7 @@ export class LocalSesEndpoint {
   private delay?: { ms: number; probability: number; operations?: readonly SesOperation[] };
   private forcedPageSize?: number;
   private deny?: { until: number; operations?: readonly SesOperation[] };
+  private holds: Array<{ matches: (call: HeldCall) => boolean; waiting: Array<() => void> }> = [];
   private predicate?: (call: CallInfo) => InjectedError | undefined;
   private stopped = false;
   private port = 0;
@@ -471,6 +486,25 @@ export class LocalSesEndpoint {
    */
   public denyFor(ms: number, options: DenyOptions = {}): void {
     this.deny = { until: this.now() + ms, operations: options.operations };
+  }
+
+  /**
+   * Holds the calls for which `predicate` is true (SES calls, before the
+   * token bucket) until `release()`: they wait unanswered, then go on as if
+   * they had just arrived. Lets a test put two clients' calls in a set order.
+   */
+  public hold(predicate: (call: HeldCall) => boolean): Hold {
+    const entry = { matches: predicate, waiting: [] as Array<() => void> };
+    this.holds.push(entry);
+    return {
+      release: () => {
+        this.holds = this.holds.filter((h) => h !== entry);
+        entry.waiting.splice(0).forEach((resume) => resume());
+      },
+      get waiting() {
+        return entry.waiting.length;
+      },
+    };
   }
 
   /** Fails admitted calls for which `predicate` returns an error. Replaces the previous predicate. */
@@ -620,6 +654,11 @@ export class LocalSesEndpoint {
       return this.answer(res, call, fail(404, 'UnknownOperationException', message), 'error');
     }
     if (route.operation === 'DescribeStacks') return this.describeStacks(res, call, route.stack);
+    const held = this.holds.find((h) => h.matches({ operation: route.operation, ip: route.ip, pool }));
+    if (held) {
+      held.waiting.push(() => this.handle(req, res, seq, startMs, text));
+      return;
+    }
     const now = this.now();
     if (this.throttleRemaining > 0) {
       this.throttleRemaining--;
