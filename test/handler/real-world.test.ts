@@ -8,7 +8,7 @@
 import { isComplete, onEvent } from '../../src/handler/index';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { WarmupMode } from '../../src/warmup-mode';
-import { context, POOL, properties, RANGE, request, run, STACK_ID, startAndCutOff } from '../support/deploy-harness';
+import { context, deployWorld, POOL, properties, RANGE, request, run, STACK_ID, startAndCutOff } from '../support/deploy-harness';
 import { DEFAULT_POOL, LocalSesEndpoint, SesCall } from '../support/local-ses-endpoint';
 
 // A ceiling for a slow machine, not a timing assertion.
@@ -18,25 +18,12 @@ const ADDRESSES = rangeOf(RANGE).addresses();
 const NEW_RANGE = '8.8.8.0/24';
 const NEW_ADDRESSES = rangeOf(NEW_RANGE).addresses();
 
+const world = deployWorld({ seed: 11 });
 let ep: LocalSesEndpoint;
-let logs: string[];
-const savedEnv = { ...process.env };
-
-beforeEach(async () => {
-  ep = await LocalSesEndpoint.start({ seed: 11 });
-  Object.assign(process.env, ep.clientEnv());
-  ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
-  logs = [];
-  jest.spyOn(console, 'log').mockImplementation((line: string) => {
-    logs.push(line);
-  });
+beforeEach(() => {
+  ep = world.ep;
 });
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  process.env = { ...savedEnv };
-  await ep.stop();
-});
+const logText = () => world.logs.join('\n');
 
 /** The range deployed into POOL by a Create, with the calls forgotten; returns the physical ID. */
 async function deployed(props = properties()): Promise<string> {
@@ -66,7 +53,6 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
 
 const inPool = (pool: string, addresses: readonly string[]) => addresses.filter((ip) => ep.poolOf(ip) === pool);
 const attempts = (operation: string, ip: string) => ep.calls.filter((c) => c.operation === operation && c.ip === ip).length;
-const logText = () => logs.join('\n');
 const okCalls = (match: (call: SesCall) => boolean) => ep.calls.filter((c) => c.outcome === 'ok' && match(c)).length;
 
 /** Waits until `condition` holds (no assertion on how long it took). */

@@ -7,7 +7,7 @@
 import { isComplete, onEvent } from '../../src/handler/index';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { WarmupMode } from '../../src/warmup-mode';
-import { context, POOL, properties, RANGE, request, run, STACK_ID, startAndCutOff } from '../support/deploy-harness';
+import { context, deployWorld, POOL, properties, RANGE, request, run, startAndCutOff } from '../support/deploy-harness';
 import { DEFAULT_POOL, LocalSesEndpoint } from '../support/local-ses-endpoint';
 
 // A ceiling for a slow machine, not a timing assertion.
@@ -16,25 +16,12 @@ jest.setTimeout(120_000);
 const OTHER_RANGE = '198.51.100.0/24';
 const ADDRESSES = rangeOf(RANGE).addresses();
 
+const world = deployWorld({ seed: 7 });
 let ep: LocalSesEndpoint;
-let logs: string[];
-const savedEnv = { ...process.env };
-
-beforeEach(async () => {
-  ep = await LocalSesEndpoint.start({ seed: 7 });
-  Object.assign(process.env, ep.clientEnv());
-  ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
-  logs = [];
-  jest.spyOn(console, 'log').mockImplementation((line: string) => {
-    logs.push(line);
-  });
+beforeEach(() => {
+  ep = world.ep;
 });
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  process.env = { ...savedEnv };
-  await ep.stop();
-});
+const logText = () => world.logs.join('\n');
 
 /** The addresses of the account, by pool. */
 function byPool(): Record<string, string[]> {
@@ -182,9 +169,7 @@ describe('create', () => {
   });
 
   test('reads a default pool reported by name like one reported by omission', async () => {
-    await ep.stop();
-    ep = await LocalSesEndpoint.start({ defaultPoolReporting: 'named' });
-    Object.assign(process.env, ep.clientEnv());
+    ep = await world.restart({ defaultPoolReporting: 'named' });
     seedBystanders();
     ep.provisionRange(RANGE);
     ep.createPool(POOL);
@@ -286,9 +271,7 @@ describe('pacing and faults', () => {
     ['charged (a refused call takes a token too)', true],
   ])('five ranges deployed at once share one bucket, refusals %s, and all complete', async (_kind, charged) => {
     if (charged) {
-      await ep.stop();
-      ep = await LocalSesEndpoint.start({ seed: 7, throttledCallsConsumeTokens: true });
-      Object.assign(process.env, ep.clientEnv());
+      ep = await world.restart({ seed: 7, throttledCallsConsumeTokens: true });
     }
     const ranges = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '8.8.8.0/24', '8.8.9.0/24'];
     ranges.forEach((cidr, i) => {
@@ -357,7 +340,7 @@ describe('update', () => {
     expect(ep.poolOf('203.0.113.20')).toBe('elsewhere');
     expect(ep.poolOf('203.0.113.22')).toBe(POOL);
     expect(ep.addressesIn(POOL)).toHaveLength(254);
-    expect(logs.join('\n')).toContain('warning, left as it is: 1 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs');
+    expect(logText()).toContain('warning, left as it is: 1 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs');
   });
 
   test('range changed: a new ID, the new range filled, and the cleanup DELETE releases only the old range', async () => {
@@ -491,7 +474,7 @@ describe('logs', () => {
     ep.provisionRange(RANGE);
     ep.createPool(POOL);
     await run(request('Create', properties()));
-    const text = logs.join('\n');
+    const text = logText();
     expect(text).toContain('moved 128/256 addresses');
     expect(text).toContain('moved 256/256 addresses');
     expect(text).not.toContain('secret-signature');

@@ -5,6 +5,7 @@
  * handlers' SES and CloudFormation clients reach a LocalSesEndpoint through
  * the environment of its `clientEnv()`.
  */
+import { LocalSesEndpoint, LocalSesEndpointOptions } from './local-ses-endpoint';
 import { isComplete, onEvent } from '../../src/handler/index';
 import { ResourceEvent } from '../../src/handler/pool-addresses';
 import { PoolAddressesProperties } from '../../src/handler/resource-properties';
@@ -13,6 +14,55 @@ import { WarmupMode } from '../../src/warmup-mode';
 export const STACK_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
 export const RANGE = '203.0.113.0/24';
 export const POOL = 'byoip-pool';
+
+/** A fresh local endpoint per test, which the handlers reach, and their log lines. */
+export interface DeployWorld {
+  readonly ep: LocalSesEndpoint;
+  readonly logs: readonly string[];
+  /** Replaces the endpoint with a fresh one started with `options` (the test's seeding is lost). */
+  restart(options: LocalSesEndpointOptions): Promise<LocalSesEndpoint>;
+}
+
+/**
+ * Registers beforeEach/afterEach hooks: each test gets a fresh endpoint
+ * (the stack UPDATE_IN_PROGRESS), the handlers' environment pointing at it,
+ * and their console.log lines captured.
+ */
+export function deployWorld(options: LocalSesEndpointOptions): DeployWorld {
+  const savedEnv = { ...process.env };
+  let ep: LocalSesEndpoint | undefined;
+  let logs: string[] = [];
+  const start = async (startOptions: LocalSesEndpointOptions) => {
+    ep = await LocalSesEndpoint.start(startOptions);
+    Object.assign(process.env, ep.clientEnv());
+    ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    return ep;
+  };
+  beforeEach(async () => {
+    await start(options);
+    logs = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => {
+      logs.push(line);
+    });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    process.env = { ...savedEnv };
+    await ep?.stop();
+  });
+  return {
+    get ep() {
+      return ep!;
+    },
+    get logs() {
+      return logs;
+    },
+    restart: async (restartOptions) => {
+      await ep?.stop();
+      return start(restartOptions);
+    },
+  };
+}
 
 /** The custom resource's properties, as CloudFormation sends them. */
 export function properties(overrides: Partial<PoolAddressesProperties> = {}): PoolAddressesProperties {
