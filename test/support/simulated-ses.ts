@@ -4,7 +4,7 @@
  * AdaptivePacer. Deterministic and instant: used by the pacer's tests and to
  * project the benchmarks to SES's real rate of one request per second.
  */
-import { AdaptivePacer, Clock, FailureKind } from '../../src/handler/pacer';
+import { AdaptivePacer, Clock, FailureKind, OutOfTime, PacerOptions } from '../../src/handler/pacer';
 
 /**
  * A virtual clock shared by concurrent callers: sleeping registers a timer,
@@ -39,16 +39,18 @@ export class Scheduler implements Clock {
 }
 
 /**
- * A token bucket like SES's throttle: `rate` per second, `burst` at most. A
- * refused call takes no token unless `refusalsCount`, in which case the bucket
- * can go into debt (down to -burst).
+ * A token bucket like SES's throttle: `rate` per second, `burst` at most.
+ * Whether SES counts a refused request against its rate is not documented:
+ * with `refusalsCount` a refused call takes a token too, so the bucket can go
+ * into debt (down to -burst) and a caller that retries too soon stays locked out.
  */
 export class Bucket {
   private tokens: number;
   private last = 0;
-  constructor(private readonly rate: number, private readonly burst: number, private readonly refusalsCount = false) {
+  constructor(public readonly rate: number, private readonly burst: number, private readonly refusalsCount = false) {
     this.tokens = burst;
   }
+  /** Whether a request arriving at `now` (ms, never earlier than the last one) gets a token. */
   public take(now: number): boolean {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
     this.last = now;
@@ -68,26 +70,80 @@ export class Throttled extends Error {}
 
 const classify = (e: unknown): FailureKind => (e instanceof Throttled ? 'throttled' : 'fatal');
 
-/** `callers` callers making `n` calls each through their own pacer against one shared bucket. */
-export async function share(callers: number, n: number, bucket: Bucket, latencyMs: number) {
-  const clock = new Scheduler();
-  let finished = 0;
-  let throttled = 0;
-  for (let c = 0; c < callers; c++) {
-    void (async () => {
-      const pacer = new AdaptivePacer(clock);
-      for (let i = 0; i < n; i++) {
-        await pacer.run(async () => {
-          const start = clock.now();
-          await clock.sleep(latencyMs);
-          if (!bucket.take(start)) throw new Throttled();
-        }, classify, Infinity);
-      }
-      throttled += pacer.stats.throttled;
-      finished++;
-    })();
-  }
-  await clock.run(() => finished === callers);
-  return { seconds: clock.now() / 1000, throttled };
+/** Variations on the plain scenario of share(). */
+export interface ShareOptions {
+  /** How many calls each caller makes (one entry per caller), instead of `n` for all. */
+  readonly calls?: readonly number[];
+  /** When each caller starts (ms on the virtual clock; default 0 for all). */
+  readonly startsMs?: readonly number[];
+  /** Each call takes `latencyMs` plus up to this many ms more (seeded, so repeatable). */
+  readonly jitterMs?: number;
+  /**
+   * A call reaches the bucket up to this many ms after it starts (seeded):
+   * the network and the timers of a real client, which make a spacing the
+   * pacer plans arrive a little shorter or longer.
+   */
+  readonly arrivalJitterMs?: number;
+  /** Every call arriving in [fromMs, toMs) is refused, whatever the bucket holds: a throttling storm. */
+  readonly storm?: { readonly fromMs: number; readonly toMs: number };
+  /** No call may start after this (ms): a caller still busy then gives up (OutOfTime), and counts as unfinished. */
+  readonly deadlineMs?: number;
+  /** Options of every caller's pacer. */
+  readonly pacer?: PacerOptions;
 }
 
+/** What share() measured. */
+export interface ShareResult {
+  /** When the last caller finished. */
+  readonly seconds: number;
+  /** Throttled answers, all callers together. */
+  readonly throttled: number;
+  /** Successful calls, all callers together. */
+  readonly succeeded: number;
+  /** Callers that ran out of time (see ShareOptions.deadlineMs). */
+  readonly unfinished: number;
+  /** When each caller finished (or gave up), in seconds. */
+  readonly finished: readonly number[];
+}
+
+/**
+ * `callers` callers making `n` calls each through their own pacer against one
+ * shared bucket; each call takes `latencyMs`. The bucket decides when a call
+ * arrives (its start), so calls of varying latency are judged in order.
+ */
+export async function share(callers: number, n: number, bucket: Bucket, latencyMs: number, options: ShareOptions = {}): Promise<ShareResult> {
+  const clock = new Scheduler();
+  const storm = options.storm;
+  const finished: number[] = [];
+  let done = 0;
+  let throttled = 0;
+  let succeeded = 0;
+  let unfinished = 0;
+  const caller = async (c: number, calls: number, startMs: number) => {
+    await clock.sleep(startMs);
+    const pacer = new AdaptivePacer(clock, options.pacer);
+    const call = async () => {
+      const start = clock.now() + (options.arrivalJitterMs ? options.arrivalJitterMs * clock.random() : 0);
+      const granted = !(storm && start >= storm.fromMs && start < storm.toMs) && bucket.take(start);
+      await clock.sleep(latencyMs + (options.jitterMs ? options.jitterMs * clock.random() : 0));
+      if (!granted) throw new Throttled();
+    };
+    try {
+      for (let i = 0; i < calls; i++) {
+        await pacer.run(call, classify, options.deadlineMs ?? Infinity);
+      }
+    } catch (error) {
+      if (!(error instanceof OutOfTime)) throw error;
+      unfinished++;
+    }
+    throttled += pacer.stats.throttled;
+    succeeded += pacer.stats.succeeded;
+    finished[c] = clock.now() / 1000;
+    done++;
+  };
+  for (let c = 0; c < callers; c++) {
+    void caller(c, options.calls?.[c] ?? n, options.startsMs?.[c] ?? 0);
+  }
+  await clock.run(() => done === callers);
+  return { seconds: clock.now() / 1000, throttled, succeeded, unfinished, finished };
+}
