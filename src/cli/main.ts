@@ -2,13 +2,14 @@
  * `ses-byoip`: the command-line side of the BYOIP journey.
  *
  *   ses-byoip request --cidr C --account A --region R --registry ARIN --use-case "..."
- *   ses-byoip status  --cidr C [--region R] [--pool P]
+ *   ses-byoip status  --cidr C [--region R] [--pool P] [--timeout SECONDS]
  *
  * Bundled with the AWS SDK into assets/cli/main/index.js (package.json `bin`).
  * Exit codes are listed in ExitCode; errors are one line, without a stack
  * trace, unless SES_BYOIP_DEBUG=1.
  */
 import { parseArgs } from 'util';
+import { TIMEOUT_USAGE } from './deadline';
 import { ApiFailure, ExitCode, InvalidInput } from './errors';
 import { buildRequest, formatRequest, REGISTRIES, REQUEST_ADDRESS } from './request';
 import { formatStatus, readStatus } from './status';
@@ -46,20 +47,25 @@ Options:
   -h, --help          show this help
 `;
 
-const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>] [--pool <name>] [--json]
+const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>] [--pool <name>] [--timeout <seconds>] [--json]
 
 Reads the dedicated IPs of the account (AWS credentials, Region and endpoint
 as for the AWS CLI and SDK) and shows how many of the range's 256 addresses
 are provisioned, in which pools, with what warm-up, and whether the range is
-ready to deploy. Exit code 0 if it is (or is already in --pool), 3 if not.
+ready to deploy. Exit code 0 if it is (or is already in --pool), 3 if not,
+4 if SES could not be read (including when --timeout passed).
 
 Options:
   --cidr <range>      the /24, e.g. 198.51.100.0/24
   --region <region>   the Region to look in (default: the SDK's, e.g. AWS_REGION)
   --pool <name>       the pool the range is meant for (its addresses there count as deployed)
+  ${TIMEOUT_USAGE}
   --json              print the status as JSON
   -h, --help          show this help
 `;
+
+/** How often, at most, the CLI says that it is waiting for SES. */
+const WAIT_NOTE_EVERY_MS = 2_000;
 
 const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -114,12 +120,25 @@ function request(args: readonly string[], io: Io): number {
 }
 
 async function status(args: readonly string[], io: Io): Promise<number> {
-  const { values } = parse(args, { ...COMMON, cidr: { type: 'string' }, region: { type: 'string' }, pool: { type: 'string' } });
+  const { values } = parse(args, { ...COMMON, cidr: { type: 'string' }, region: { type: 'string' }, pool: { type: 'string' }, timeout: { type: 'string' } });
   if (values.help) {
     io.out(STATUS_USAGE);
     return ExitCode.OK;
   }
-  const result = await readStatus(values, (n) => io.err(`ses-byoip: read ${n} dedicated IPs of the account so far\n`));
+  let lastWaitNote = -Infinity;
+  const result = await readStatus(values, {
+    page: (n) => io.err(`ses-byoip: read ${n} dedicated IPs of the account so far\n`),
+    // While SES throttles, say so (every few seconds, not on every retry).
+    wait: ({ reason, delayMs, stats }) => {
+      if (Date.now() - lastWaitNote >= WAIT_NOTE_EVERY_MS) {
+        lastWaitNote = Date.now();
+        const retry = `retrying in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${(delayMs / 1000).toFixed(1)} s`}`;
+        io.err(reason === 'throttled'
+          ? `ses-byoip: SES is throttling (${stats.throttled} throttled answers so far; a deploy may be using the account's rate): ${retry}\n`
+          : `ses-byoip: SES failed transiently (${stats.retried} retries so far): ${retry}\n`);
+      }
+    },
+  });
   io.out(values.json ? `${JSON.stringify(result, undefined, 2)}\n` : formatStatus(result));
   return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
 }

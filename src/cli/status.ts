@@ -2,13 +2,13 @@
  * `ses-byoip status`: where the 256 addresses of a range are in the account,
  * read through the SES v2 API, and whether the range is ready to deploy.
  */
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DeadlinePassed, parseTimeout, withDeadline } from './deadline';
 import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
-import { AdaptivePacer } from '../handler/pacer';
+import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
 import { DEFAULT_POOL } from '../handler/resource-properties';
-import { AccountState, SesCallError, SesGateway, errorName } from '../handler/ses-client';
+import { AccountState, createSesClient, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { formatFinding } from '../rules/finding';
 import { RESERVED_POOL_NAMES } from '../rules/pool-rules';
@@ -20,6 +20,16 @@ export interface StatusInput {
   readonly region?: string;
   /** The pool the range is meant for: its addresses there count as deployed. */
   readonly pool?: string;
+  /** The deadline of the whole command, in seconds, as given (see deadline.ts). */
+  readonly timeout?: string;
+}
+
+/** What readStatus tells while it works, for a progress display. */
+export interface StatusProgress {
+  /** After each page read: how many dedicated IPs so far. */
+  readonly page?: (addressesRead: number) => void;
+  /** Before each wait caused by SES: throttling or a transient error. */
+  readonly wait?: (wait: PacerWait) => void;
 }
 
 /** Where a range stands. */
@@ -52,10 +62,7 @@ export interface RangeStatus {
 const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
 
 /** Checks the input, reads the account's dedicated IPs and sums up where the range is. */
-export async function readStatus(
-  input: StatusInput,
-  progress: (addressesRead: number) => void = () => {},
-): Promise<RangeStatus> {
+export async function readStatus(input: StatusInput, progress: StatusProgress = {}): Promise<RangeStatus> {
   const { cidr, pool } = input;
   if (cidr === undefined) {
     throw new InvalidInput(['--cidr is required: the /24 to look for, e.g. --cidr 198.51.100.0/24.']);
@@ -71,25 +78,46 @@ export async function readStatus(
   if (pool !== undefined && (!POOL_NAME.test(pool) || RESERVED_POOL_NAMES.includes(pool))) {
     problems.push(`--pool ${quote(pool)} cannot hold a BYOIP range: give the name of your dedicated IP pool (lowercase letters, digits, "_" and "-"), not one of ${RESERVED_POOL_NAMES.join(', ')}.`);
   }
-  if (!verdict.accepted || problems.length > 0) {
+  const timeout = parseTimeout(input.timeout);
+  if ('problem' in timeout) {
+    problems.push(timeout.problem);
+  }
+  if (!verdict.accepted || 'problem' in timeout || problems.length > 0) {
     throw new InvalidInput(problems);
   }
 
-  const client = new SESv2Client({ region: input.region, maxAttempts: 1 });
-  let region: string;
+  // No single call waits longer than the command may.
+  const client = createSesClient({ region: input.region, requestTimeoutMs: Math.min(10_000, timeout.ms) });
   try {
-    region = await client.config.region();
-  } catch {
-    throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
+    let region: string;
+    try {
+      region = await client.config.region();
+    } catch {
+      throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
+    }
+    // The pacer starts no call after the deadline; withDeadline ends what is in flight then.
+    const pacer = new AdaptivePacer(SYSTEM_CLOCK, { onWait: progress.wait });
+    const gateway = new SesGateway(client, pacer, SYSTEM_CLOCK.now() + timeout.ms);
+    let state: AccountState;
+    try {
+      state = await withDeadline(gateway.readAccountState(progress.page), timeout.ms, () => client.destroy());
+    } catch (error) {
+      throw error instanceof DeadlinePassed || error instanceof OutOfTime
+        ? timedOut(timeout.ms, region, pacer.stats)
+        : apiFailure(error, region);
+    }
+    return summarize(cidr, verdict.range.addresses(), state, region, pool);
+  } finally {
+    client.destroy();
   }
+}
 
-  let state: AccountState;
-  try {
-    state = await new SesGateway(client, new AdaptivePacer(), Infinity).readAccountState(progress);
-  } catch (error) {
-    throw apiFailure(error, region);
-  }
-  return summarize(cidr, verdict.range.addresses(), state, region, pool);
+/** The one-line reason when the command's deadline passed. */
+function timedOut(ms: number, region: string, stats: PacerStats): ApiFailure {
+  const why = stats.throttled > 0
+    ? `SES kept throttling the calls (${stats.throttled} throttled answers): another deploy or tool may be using the account's one request per second in ${region}`
+    : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `, ${stats.retried} retried calls` : ''})`;
+  return new ApiFailure(`Gave up after ${ms / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
 }
 
 /** Sums up where the range's addresses are (pure). */

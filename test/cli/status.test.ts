@@ -114,6 +114,29 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     expect(code).toBe(4);
   });
 
+  test('gives up on a stalled endpoint at --timeout, with exit code 4 and one line', async () => {
+    ep.provisionRange(RANGE);
+    ep.delayResponses(60_000);
+    const { code, stdout, stderr } = await cli(['status', '--cidr', RANGE, '--timeout', '2'], ep.clientEnv());
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'ses-byoip: Gave up after 2 s (--timeout): SES did not answer in time in us-east-1 (a stalled connection or endpoint). Try again later, or pass a longer --timeout.',
+    ]);
+    expect(code).toBe(4);
+  });
+
+  test('says it is waiting while SES throttles, and gives up at --timeout (JSON too)', async () => {
+    ep.provisionRange(RANGE);
+    ep.throttleFor(60_000);
+    const { code, stdout, stderr } = await cli(['status', '--cidr', RANGE, '--timeout', '3', '--json'], ep.clientEnv());
+    const lines = stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(0, -1).every((line) => /^ses-byoip: SES is throttling \(\d+ throttled answers so far; a deploy may be using the account's rate\): retrying in (\d+ ms|\d+\.\d s)$/.test(line))).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(/^ses-byoip: Gave up after 3 s \(--timeout\): SES kept throttling the calls \(\d+ throttled answers\): another deploy or tool may be using the account's one request per second in us-east-1\. Try again later, or pass a longer --timeout\.$/);
+    expect(stdout).toBe('');
+    expect(code).toBe(4);
+  });
+
   test('exits 4 when there are no credentials', async () => {
     const env = { ...ep.clientEnv(), AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' };
     const { code, stderr } = await cli(['status', '--cidr', RANGE], env);
@@ -139,6 +162,10 @@ describe('ses-byoip, invalid input and help', () => {
     [['status', '--cidr', RANGE, '--pool', 'ses-default-dedicated-pool'], /^ses-byoip: --pool "ses-default-dedicated-pool" cannot hold a BYOIP range/],
     [['status', '--cidr', RANGE, '--pool', 'Bad Pool!'], /^ses-byoip: --pool "Bad Pool!" cannot hold a BYOIP range/],
     [['request', '--cidr', RANGE], /--account is required/],
+    [['status', '--cidr', RANGE, '--timeout', '0'], /^ses-byoip: --timeout "0" is not a number of seconds from 1 to 3600: e\.g\. --timeout 300 \(default 120\)\.$/m],
+    [['status', '--cidr', RANGE, '--timeout', 'soon'], /^ses-byoip: --timeout "soon" is not a number of seconds/],
+    [['status', '--cidr', RANGE, '--timeout=-5'], /^ses-byoip: --timeout "-5" is not a number of seconds/],
+    [['status', '--cidr', RANGE, '--timeout', '86400'], /^ses-byoip: --timeout "86400" is not a number of seconds/],
   ])('exits 2 for %j, in plain words', async (args, message) => {
     const { code, stderr, stdout } = await cli(args);
     expect(stderr).toMatch(message);
