@@ -8,7 +8,7 @@ import { REGION } from './request';
 import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
 import { DEFAULT_POOL } from '../handler/resource-properties';
-import { AccountState, createSesClient, SesCallError, SesGateway, errorName } from '../handler/ses-client';
+import { AccountState, createSesClient, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { formatFinding } from '../rules/finding';
 import { RESERVED_POOL_NAMES } from '../rules/pool-rules';
@@ -96,14 +96,20 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
       throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
     }
     // The pacer starts no call after the deadline; withDeadline ends what is in flight then.
-    const pacer = new AdaptivePacer(SYSTEM_CLOCK, { onWait: progress.wait });
+    let lastError: unknown;
+    const pacer = new AdaptivePacer(SYSTEM_CLOCK, {
+      onWait: (wait) => {
+        lastError = wait.error;
+        progress.wait?.(wait);
+      },
+    });
     const gateway = new SesGateway(client, pacer, SYSTEM_CLOCK.now() + timeout.ms);
     let state: AccountState;
     try {
       state = await withDeadline(gateway.readAccountState(progress.page), timeout.ms, () => client.destroy());
     } catch (error) {
       throw error instanceof DeadlinePassed || error instanceof OutOfTime
-        ? timedOut(timeout.ms, region, pacer.stats)
+        ? timedOut(timeout.ms, region, pacer.stats, lastError)
         : apiFailure(error, region);
     }
     return summarize(cidr, verdict.range.addresses(), state, region, pool);
@@ -112,11 +118,13 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
   }
 }
 
-/** The one-line reason when the command's deadline passed. */
-function timedOut(ms: number, region: string, stats: PacerStats): ApiFailure {
+/** The one-line reason when the command's deadline passed (`lastError`: the last answer retried, if any). */
+function timedOut(ms: number, region: string, stats: PacerStats, lastError: unknown): ApiFailure {
   const why = stats.throttled > 0
     ? `SES kept throttling the calls (${stats.throttled} throttled answers): another deploy or tool may be using the account's one request per second in ${region}`
-    : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `, ${stats.retried} retried calls` : ''})`;
+    : lastError !== undefined && errorName(lastError) !== 'TimeoutError'
+      ? `SES in ${region} kept failing (${stats.retried} retried calls; the last: ${describeSesError(lastError).replace(/\.$/, '')})`
+      : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `: ${stats.retried} calls timed out` : ''})`;
   return new ApiFailure(`Gave up after ${ms / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
 }
 

@@ -106,6 +106,8 @@ export interface PacerWait {
   readonly delayMs: number;
   /** The counters so far (the answer that caused the wait included). */
   readonly stats: PacerStats;
+  /** The answer that caused the wait. */
+  readonly error: unknown;
 }
 
 /** Tuning of the pacer. The defaults suit SES; tests may use others. */
@@ -217,11 +219,11 @@ export class AdaptivePacer {
             this.refusals = 'charged';
           }
           quickTest = throttledInARow === 1 && spacing > 0 && (this.refusals !== 'charged' || ++this.chargedEpisodes % RETEST_EVERY === 0);
-          this.waitFor('throttled', this.retryDelay(spacing, throttledInARow, quickTest), deadline);
+          this.waitFor('throttled', this.retryDelay(spacing, throttledInARow, quickTest), deadline, error);
         } else if (kind === 'transient' && transientInARow < this.maxTransientRetries) {
           this.counters.retried++;
           transientInARow++;
-          this.waitFor('transient', TRANSIENT_BASE_MS * 2 ** (transientInARow - 1), deadline);
+          this.waitFor('transient', TRANSIENT_BASE_MS * 2 ** (transientInARow - 1), deadline, error);
         } else {
           throw error;
         }
@@ -290,12 +292,12 @@ export class AdaptivePacer {
    * The next attempt starts `ms` from now (with ±10% jitter), not sooner;
    * announced unless it would start after the deadline (OutOfTime follows).
    */
-  private waitFor(reason: PacerWait['reason'], ms: number, deadline: number): void {
+  private waitFor(reason: PacerWait['reason'], ms: number, deadline: number, error: unknown): void {
     const now = this.clock.now();
     const delay = Math.min(ms, this.maxIntervalMs) * (0.9 + 0.2 * this.clock.random());
     this.nextStart = now + delay;
     if (this.nextStart <= deadline) {
-      this.onWait?.({ reason, delayMs: delay, stats: this.stats });
+      this.onWait?.({ reason, delayMs: delay, stats: this.stats, error });
     }
   }
 }

@@ -125,6 +125,17 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     expect(code).toBe(4);
   });
 
+  test('names the last failure when SES kept failing until --timeout', async () => {
+    ep.provisionRange(RANGE);
+    ep.failWhen(() => ({ status: 503, errorType: 'ServiceUnavailable', message: 'Down for maintenance.' }));
+    const { code, stderr } = await cli(['status', '--cidr', RANGE, '--timeout', '2'], ep.clientEnv());
+    const lines = stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^ses-byoip: SES failed transiently \(1 retries so far\): retrying in \d+ ms$/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^ses-byoip: Gave up after 2 s \(--timeout\): SES in us-east-1 kept failing \(\d+ retried calls; the last: ServiceUnavailable: Down for maintenance\)\. Try again later, or pass a longer --timeout\.$/);
+    expect(code).toBe(4);
+  });
+
   test('says it is waiting while SES throttles, and gives up at --timeout (JSON too)', async () => {
     ep.provisionRange(RANGE);
     ep.throttleFor(60_000);
