@@ -7,7 +7,7 @@ import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
 import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
-import { DEFAULT_POOL } from '../handler/resource-properties';
+import { DEFAULT_POOL, POOL_NAME } from '../handler/resource-properties';
 import { AccountState, createSesClient, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { formatFinding } from '../rules/finding';
@@ -57,9 +57,6 @@ export interface RangeStatus {
   /** The warm-up of the provisioned addresses, by WarmupStatus. */
   readonly warmup: Readonly<Record<string, { readonly count: number; readonly averagePercentage?: number }>>;
 }
-
-/** A dedicated IP pool name, as SES and CloudFormation take it. */
-const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
 
 /** Checks the input, reads the account's dedicated IPs and sums up where the range is. */
 export async function readStatus(input: StatusInput, progress: StatusProgress = {}): Promise<RangeStatus> {

@@ -75,6 +75,9 @@ export function parseProperties(raw: Record<string, unknown> | undefined): PoolA
   };
 }
 
+/** A dedicated IP pool name, as SES and CloudFormation take it. */
+export const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
+
 /** What a physical ID names: the pool and the range. */
 export type PoolAndRange = Pick<PoolAddressesSettings, 'cidr' | 'poolName'>;
 
@@ -94,7 +97,7 @@ export function physicalIdOf(settings: PoolAndRange): string {
  */
 export function parsePhysicalId(physicalId: string | undefined): PoolAndRange | undefined {
   const parts = physicalId?.split('|') ?? [];
-  if (parts.length !== 2 || !/^[a-z0-9_-]{1,64}$/.test(parts[0]) || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(parts[1])) {
+  if (parts.length !== 2 || !POOL_NAME.test(parts[0]) || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(parts[1])) {
     return undefined;
   }
   return { poolName: parts[0], cidr: parts[1] };
