@@ -1,11 +1,14 @@
 import { AspectPriority, Aspects, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { ByoipSendingPool } from './byoip-sending-pool';
+import { honourValidationsAcknowledgement } from './private/acknowledgements';
+import { quote } from './private/display';
 import { isBrandedPool } from './private/pool-brand';
-import { checkClaims, DEFAULT_MAX_RANGES_PER_REGION, RangeClaim } from './rules/app-rules';
+import { checkClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
 import { Finding, formatFinding } from './rules/finding';
 import { checkPool, PoolFacts } from './rules/pool-rules';
 import { checkRange } from './rules/range-rules';
+import { ByoipRuleId } from './rules/rule-id';
 
 /**
  * Properties of ByoipChecks.
@@ -14,6 +17,10 @@ export interface ByoipChecksProps {
   /**
    * The most distinct BYOIP ranges one account may hold in one Region. Raise
    * it when AWS has raised your quota; lower it to keep a tighter limit.
+   *
+   * Without code, the context key `cdk-ses-byoip:maxRangesPerRegion` (in
+   * cdk.json or with `-c`) sets it for the default checks; an explicit
+   * ByoipChecks wins over it.
    *
    * @default 5 (the SES BYOIP quota)
    */
@@ -31,6 +38,11 @@ export interface ByoipChecksProps {
  *
  *     Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 8 }));
  *
+ * Without code, the context key `cdk-ses-byoip:maxRangesPerRegion` sets
+ * the quota of the default checks (`cdk synth -c
+ * cdk-ses-byoip:maxRangesPerRegion=8`, or in cdk.json); an explicit
+ * instance wins over it.
+ *
  * The nearest instance above a pool governs it (if one scope has several,
  * the last one added). The quota belongs to an account and Region: if its
  * pools are governed by different explicit limits, the largest applies. The
@@ -42,9 +54,18 @@ export interface ByoipChecksProps {
  * allowed and how to fix it. The rules (see ByoipRuleId) are: InvalidCidr,
  * PrefixLength, HostBits, NotPublic, DocumentationRange (a warning, added when
  * the pool is created), RegionalQuota, DuplicateRange, MultiRegion,
- * ManagedScaling, UnresolvedEnvironment, UnresolvedCidr and ReservedPoolName.
+ * ManagedScaling, UnresolvedEnvironment, UnresolvedCidr, InvalidPoolName and
+ * ReservedPoolName.
  */
 export class ByoipChecks implements IAspect {
+  /**
+   * The context key that sets the quota of the default checks, without code:
+   * `"cdk-ses-byoip:maxRangesPerRegion": 8` in the context of cdk.json, or
+   * `cdk synth -c cdk-ses-byoip:maxRangesPerRegion=8`. An explicit
+   * ByoipChecks wins over it.
+   */
+  public static readonly MAX_RANGES_PER_REGION_CONTEXT_KEY = MAX_RANGES_CONTEXT_KEY;
+
   /**
    * Makes sure the checks run for `pool`, whichever Stage it is in.
    * @internal
@@ -80,6 +101,10 @@ export class ByoipChecks implements IAspect {
     }
     AppReport.invalidate(node);
     const pool = node as ByoipSendingPool & Record<symbol, unknown>;
+    // The acknowledgement of the documentation-range warning, in either form
+    // (see private/acknowledgements.ts). Not a change to the tree: it only
+    // drops a warning the user asked to drop.
+    honourValidationsAcknowledgement(pool, ByoipRuleId.DOCUMENTATION_RANGE);
     if (!pool[VALIDATION_MARK]) {
       Object.defineProperty(pool, VALIDATION_MARK, { value: true });
       pool.node.addValidation({ validate: () => AppReport.for(pool).messagesFor(pool) });
@@ -108,8 +133,10 @@ function explicitLimitOf(aspect: IAspect): number | undefined {
 /** One pool as the checks see it. */
 interface PoolRecord {
   readonly pool: ByoipSendingPool;
-  /** The limit of the nearest explicit ByoipChecks above the pool, if any. */
+  /** The limit of the nearest explicit ByoipChecks above the pool, or of the context key, if any. */
   readonly maxRangesPerRegion?: number;
+  /** Where maxRangesPerRegion comes from. */
+  readonly quotaSource?: QuotaSource;
   /** The Stage that validates the pool: its nearest Stage, or the root. */
   readonly unit: IConstruct;
   /** Its error findings, formatted, filled in by the report. */
@@ -164,6 +191,15 @@ class AppReport {
     for (const [claim, finding] of checkClaims([...claims.keys()])) {
       claims.get(claim)!.errors.push(formatFinding(finding));
     }
+    // A bad context quota is one thing to fix: reported once, on the first
+    // pool it would govern.
+    for (const record of this.records.values()) {
+      const context = record.quotaSource === 'ByoipChecks' ? undefined : parseContextQuota(record.pool.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
+      if (typeof context === 'object') {
+        record.errors.push(formatFinding(context));
+        break;
+      }
+    }
     for (const record of this.records.values()) {
       if (record.errors.length > 0 && !this.firstWithErrors.has(record.unit)) {
         this.firstWithErrors.set(record.unit, record);
@@ -210,7 +246,9 @@ function collectPools(root: IConstruct): PoolRecord[] {
     const limit = explicitLimitOn(node) ?? inherited;
     const unit = Stage.isStage(node) ? node : parentUnit;
     if (isBrandedPool(node)) {
-      records.push({ pool: node as ByoipSendingPool, maxRangesPerRegion: limit, unit, errors: [] });
+      const pool = node as ByoipSendingPool;
+      const quota = limit !== undefined ? { maxRangesPerRegion: limit, quotaSource: 'ByoipChecks' as const } : contextQuota(pool);
+      records.push({ pool, ...quota, unit, errors: [] });
     }
     const children = node.node.children;
     for (let i = children.length - 1; i >= 0; i--) {
@@ -218,6 +256,37 @@ function collectPools(root: IConstruct): PoolRecord[] {
     }
   }
   return records;
+}
+
+/**
+ * The quota that the context key sets for `pool` (which no explicit
+ * ByoipChecks governs), if it is set and valid.
+ */
+function contextQuota(pool: IConstruct): Pick<PoolRecord, 'maxRangesPerRegion' | 'quotaSource'> {
+  const limit = parseContextQuota(pool.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
+  return typeof limit === 'number' ? { maxRangesPerRegion: limit, quotaSource: 'context' } : {};
+}
+
+/**
+ * The context value as a quota: undefined if unset, a number if valid
+ * (a whole number of at least 1, as a number from cdk.json or a string from
+ * `-c`), else the finding that says what is wrong with it.
+ */
+function parseContextQuota(value: unknown): number | Finding | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (Number.isInteger(number) && number >= 1) {
+    return number;
+  }
+  return {
+    ruleId: ByoipRuleId.REGIONAL_QUOTA,
+    severity: 'error',
+    problem: `the context key ${MAX_RANGES_CONTEXT_KEY} is ${typeof value === 'string' ? quote(value) : quote(JSON.stringify(value))}, which is not a number of ranges, so the BYOIP quota cannot be checked.`,
+    allowed: `a whole number of at least 1: the BYOIP ranges per Region that AWS allows your account (${DEFAULT_MAX_RANGES_PER_REGION} unless AWS raised it).`,
+    fix: `set it to a number, e.g. "${MAX_RANGES_CONTEXT_KEY}": 8 in the context of cdk.json or -c ${MAX_RANGES_CONTEXT_KEY}=8, or remove it to use SES's default of ${DEFAULT_MAX_RANGES_PER_REGION}.`,
+  };
 }
 
 /** The limit of the last explicit ByoipChecks added to `node` itself, if any. */
@@ -261,6 +330,7 @@ function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeC
     region: facts.region,
     path: pool.node.path,
     maxRangesPerRegion: record.maxRangesPerRegion,
+    quotaSource: record.quotaSource,
   };
   return { findings, claim };
 }

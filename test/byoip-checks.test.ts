@@ -76,7 +76,6 @@ describe('each rule, through app.synth()', () => {
     new ByoipSendingPool(nested, 'Sending', { cidr: '8.8.8.0/24' });
     new ByoipSendingPool(nested, 'Again', { cidr: '8.8.8.0/24' });
     expect(violations(synthError(app))).toEqual([
-      'Mail/Nested/Sending SesByoip-DuplicateRange',
       'Mail/Nested/Again SesByoip-DuplicateRange',
     ]);
   });
@@ -98,6 +97,64 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-ReservedPoolName']);
   });
 
+  test('fails with SesByoip-InvalidPoolName at synthesis, with the other problems, not while the app is built', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    expect(() => new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24', dedicatedIpPoolName: 'my pool!' })).not.toThrow();
+    new ByoipSendingPool(stack, 'B', { cidr: '10.0.0.0/24', dedicatedIpPoolName: 'X'.repeat(70) });
+    const message = synthError(app);
+    expect(violations(message)).toEqual(['Mail/A SesByoip-InvalidPoolName', 'Mail/B SesByoip-NotPublic', 'Mail/B SesByoip-InvalidPoolName']);
+    expect(message).toContain('dedicatedIpPoolName "my pool!" is not a name SES accepts: it contains the characters " ", "!".');
+    expect(message).toContain('e.g. "my-pool"');
+  });
+
+  test('fails with SesByoip-InvalidPoolName for a bad name set through an override', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    (sending.dedicatedIpPool.node.defaultChild as ses.CfnDedicatedIpPool).addPropertyOverride('PoolName', 'Bad_Name');
+    expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-InvalidPoolName']);
+  });
+
+  test('ReservedPoolName still sees the name the user gave, and derives its example from the pool\'s range', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    new ByoipSendingPool(stack, 'Other', { cidr: '8.8.4.0/24' });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', dedicatedIpPoolName: 'ses-shared-pool' });
+    const message = synthError(app);
+    expect(violations(message)).toEqual(['Mail/Sending SesByoip-ReservedPoolName']);
+    expect(message).toContain('e.g. "byoip-8-8-8-0"');
+  });
+
+  test('a valid literal name is given to aws-cdk-lib as before', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', dedicatedIpPoolName: 'byoip-8-8-8' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SES::DedicatedIpPool', { PoolName: 'byoip-8-8-8', ScalingMode: 'STANDARD' });
+  });
+
+  test('a pool name that is a token (a parameter) is accepted and left for SES to check at deploy', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    const name = new CfnParameter(stack, 'PoolName').valueAsString;
+    expect(() => new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', dedicatedIpPoolName: name })).not.toThrow();
+    expect(() => app.synth()).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::SES::DedicatedIpPool', { PoolName: { Ref: 'PoolName' } });
+  });
+
+  test.each([
+    ['no cidr property', { cidr: undefined }],
+    ['no props at all', undefined],
+  ])('fails with "cidr is required" for %s (JavaScript callers, missing config)', (_, props) => {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: EAST });
+    expect(() => new ByoipSendingPool(stack, 'Sending', props as any)).not.toThrow();
+    const message = synthError(app);
+    expect(violations(message)).toEqual(['Mail/Sending SesByoip-InvalidCidr']);
+    expect(message).toContain('[SesByoip-InvalidCidr] cidr is required, but none was given (the value is undefined).');
+    expect(message).not.toContain('"undefined"');
+  });
+
   test('fails with SesByoip-ManagedScaling for the L1 property changed through an escape hatch', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
@@ -116,34 +173,38 @@ describe('each rule, through app.synth()', () => {
     expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-ManagedScaling']);
   });
 
-  test('fails with SesByoip-DuplicateRange on both claims of a range used twice in one stack', () => {
+  test('fails with SesByoip-DuplicateRange once, on the later claim, for a range used twice in one stack', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     addPools(stack, ['8.8.8.0/24', '8.8.8.0/24']);
     const message = synthError(app);
-    expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-DuplicateRange', 'Mail/Pool2 SesByoip-DuplicateRange']);
-    expect(message).toContain('(also by Mail/Pool2)');
+    expect(violations(message)).toEqual(['Mail/Pool2 SesByoip-DuplicateRange']);
+    expect(message).toContain(': here and by Mail/Pool1;');
+    expect(message.match(/SesByoip-DuplicateRange/g)).toHaveLength(1);
   });
 
   test('fails with SesByoip-DuplicateRange across two stacks of one account and Region', () => {
     const app = new App();
     addPools(new Stack(app, 'A', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(app, 'B', { env: EAST }), ['8.8.8.0/24']);
-    expect(violations(synthError(app))).toEqual(['A/Pool1 SesByoip-DuplicateRange', 'B/Pool1 SesByoip-DuplicateRange']);
+    expect(violations(synthError(app))).toEqual(['B/Pool1 SesByoip-DuplicateRange']);
   });
 
   test('fails with SesByoip-MultiRegion, not DuplicateRange, for the same range in two Regions', () => {
     const app = new App();
     addPools(new Stack(app, 'East', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(app, 'West', { env: WEST }), ['8.8.8.0/24']);
-    expect(violations(synthError(app))).toEqual(['East/Pool1 SesByoip-MultiRegion', 'West/Pool1 SesByoip-MultiRegion']);
+    const message = synthError(app);
+    expect(violations(message)).toEqual(['West/Pool1 SesByoip-MultiRegion']);
+    expect(message.match(/SesByoip-MultiRegion/g)).toHaveLength(1);
+    expect(message).toContain('111111111111/us-east-1 (East/Pool1), 111111111111/us-west-2 (West/Pool1)');
   });
 
   test('fails with SesByoip-MultiRegion for the same range in two accounts', () => {
     const app = new App();
     addPools(new Stack(app, 'Mine', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(app, 'Theirs', { env: OTHER_ACCOUNT }), ['8.8.8.0/24']);
-    expect(violations(synthError(app))).toEqual(['Mine/Pool1 SesByoip-MultiRegion', 'Theirs/Pool1 SesByoip-MultiRegion']);
+    expect(violations(synthError(app))).toEqual(['Theirs/Pool1 SesByoip-MultiRegion']);
   });
 
   test('a multi-Region, multi-account app with distinct ranges synthesizes', () => {
@@ -174,7 +235,7 @@ describe('each rule, through app.synth()', () => {
     const app = new App();
     const stack = new Stack(app, 'Mail', { env: EAST });
     addPools(stack, [...ranges(5), '8.8.5.0/24']);
-    expect(violations(synthError(app))).toEqual(['Mail/Pool5 SesByoip-DuplicateRange', 'Mail/Pool6 SesByoip-DuplicateRange']);
+    expect(violations(synthError(app))).toEqual(['Mail/Pool6 SesByoip-DuplicateRange']);
   });
 
   test('fails with NotPublic only: rejected ranges do not count toward the quota', () => {
@@ -277,17 +338,14 @@ describe('Stages count like any other scope', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(new Stage(app, 'Prod'), 'Mail', { env: EAST }), ['8.8.8.0/24']);
-    expect(violations(synthError(app))).toEqual([
-      'Prod/Mail/Pool1 SesByoip-DuplicateRange',
-      'Root/Pool1 SesByoip-DuplicateRange',
-    ]);
+    expect(violations(synthError(app))).toEqual(['Prod/Mail/Pool1 SesByoip-DuplicateRange']);
   });
 
   test('fails with MultiRegion for a range in a Stage with its own env and at the root in another Region', () => {
     const app = new App();
     addPools(new Stack(app, 'Root', { env: EAST }), ['8.8.8.0/24']);
     addPools(new Stack(new Stage(app, 'Prod', { env: WEST }), 'Mail'), ['8.8.8.0/24']);
-    expect(violations(synthError(app))).toEqual(['Prod/Mail/Pool1 SesByoip-MultiRegion', 'Root/Pool1 SesByoip-MultiRegion']);
+    expect(violations(synthError(app))).toEqual(['Prod/Mail/Pool1 SesByoip-MultiRegion']);
   });
 });
 
@@ -409,6 +467,59 @@ describe('an explicit ByoipChecks replaces the default', () => {
     expect(() => new ByoipChecks({ maxRangesPerRegion: max })).toThrow(
       `ByoipChecks: maxRangesPerRegion must be a whole number of at least 1, got ${max}.`,
     );
+  });
+
+  describe('the context key cdk-ses-byoip:maxRangesPerRegion', () => {
+    const KEY = 'cdk-ses-byoip:maxRangesPerRegion';
+
+    test('is the key ByoipChecks names', () => {
+      expect(ByoipChecks.MAX_RANGES_PER_REGION_CONTEXT_KEY).toBe(KEY);
+    });
+
+    test.each([8, '8'])('raises the quota of the default checks (%p: cdk.json gives a number, -c a string)', (value) => {
+      const app = new App({ context: { [KEY]: value } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(8));
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('fails beyond the quota it sets, and says where the quota comes from', () => {
+      const app = new App({ context: { [KEY]: '7' } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(8));
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Pool8 SesByoip-RegionalQuota']);
+      expect(message).toContain('more than its quota of 7');
+      expect(message).toContain('Allowed: at most 7 ranges per Region per account (the context key cdk-ses-byoip:maxRangesPerRegion).');
+    });
+
+    test('an explicit ByoipChecks wins over it', () => {
+      const app = new App({ context: { [KEY]: 8 } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(7));
+      Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 }));
+      expect(violations(synthError(app))).toEqual(['Mail/Pool7 SesByoip-RegionalQuota']);
+    });
+
+    test('the default quota\'s message names both ways to raise it', () => {
+      const app = new App();
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(6));
+      const message = synthError(app);
+      expect(message).toContain('"cdk-ses-byoip:maxRangesPerRegion": 6 in the context of cdk.json (or -c cdk-ses-byoip:maxRangesPerRegion=6)');
+      expect(message).toContain('Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 }))');
+    });
+
+    test.each(['eight', '0', '-1', '1.5', true])('fails once, naming the key and the value, for %p', (value) => {
+      const app = new App({ context: { [KEY]: value } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(2));
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-RegionalQuota']);
+      expect(message).toContain(`the context key ${KEY} is ${JSON.stringify(String(value))}, which is not a number of ranges`);
+    });
+
+    test('a bad value is not reported for pools that an explicit ByoipChecks governs', () => {
+      const app = new App({ context: { [KEY]: 'eight' } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(2));
+      Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 }));
+      expect(() => app.synth()).not.toThrow();
+    });
   });
 
   test('defaults to the SES quota of 5', () => {

@@ -12,9 +12,17 @@ export interface RangeClaim {
   readonly region: string;
   /** Where the claim is made (a construct path), for messages. */
   readonly path: string;
-  /** The quota set explicitly for this claim (a ByoipChecks), if any. */
+  /** The quota set explicitly for this claim (a ByoipChecks, or the context key), if any. */
   readonly maxRangesPerRegion?: number;
+  /** Where maxRangesPerRegion comes from, for messages. */
+  readonly quotaSource?: QuotaSource;
 }
+
+/** Where an explicit quota is set. */
+export type QuotaSource = 'ByoipChecks' | 'context';
+
+/** The context key (cdk.json or `-c`) that sets the quota for the default checks. */
+export const MAX_RANGES_CONTEXT_KEY = 'cdk-ses-byoip:maxRangesPerRegion';
 
 /**
  * The rules that look across the whole app: MultiRegion, DuplicateRange and
@@ -25,15 +33,16 @@ export interface RangeClaim {
 export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Finding> {
   const findings = new Map<RangeClaim, Finding>();
 
-  // MultiRegion, else DuplicateRange: on every claim of a shared range.
+  // MultiRegion, else DuplicateRange: one finding per shared range, on its
+  // last claim in construct-tree order (the later claimant), naming every
+  // other claim, so that there is one error per thing to fix.
   for (const sameRange of groupBy(claims, (c) => c.range).values()) {
     if (sameRange.length < 2) {
       continue;
     }
     const places = groupBy(sameRange, environmentOf);
-    for (const claim of sameRange) {
-      findings.set(claim, places.size > 1 ? multiRegion(claim, places) : duplicateRange(claim, sameRange));
-    }
+    const later = sameRange[sameRange.length - 1];
+    findings.set(later, places.size > 1 ? multiRegion(later, places) : duplicateRange(later, sameRange));
   }
 
   // RegionalQuota: distinct ranges per account and Region, in order of appearance.
@@ -45,7 +54,7 @@ export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Find
       continue;
     }
     // The ranges over the quota are the last ones, skipping ranges already in
-    // error, which each report one rule only.
+    // error (their conflict is one thing to fix already).
     const order = [...ranges.keys()];
     for (let index = order.length - 1; index >= 0 && excess > 0; index--) {
       const rangeClaims = ranges.get(order[index])!;
@@ -64,8 +73,8 @@ export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Find
 /** The quota of one account and Region. */
 interface Quota {
   readonly limit: number;
-  /** True if ByoipChecks set it, false if it is SES's default. */
-  readonly explicit: boolean;
+  /** Who set it; undefined for SES's default. */
+  readonly source?: QuotaSource;
 }
 
 /**
@@ -74,13 +83,15 @@ interface Quota {
  * none is explicit, SES's default.
  */
 function quotaOf(claims: readonly RangeClaim[]): Quota {
-  let limit: number | undefined;
+  let quota: Quota = { limit: DEFAULT_MAX_RANGES_PER_REGION };
+  let explicit = false;
   for (const claim of claims) {
-    if (claim.maxRangesPerRegion !== undefined) {
-      limit = Math.max(limit ?? 0, claim.maxRangesPerRegion);
+    if (claim.maxRangesPerRegion !== undefined && (!explicit || claim.maxRangesPerRegion > quota.limit)) {
+      quota = { limit: claim.maxRangesPerRegion, source: claim.quotaSource ?? 'ByoipChecks' };
+      explicit = true;
     }
   }
-  return limit === undefined ? { limit: DEFAULT_MAX_RANGES_PER_REGION, explicit: false } : { limit, explicit: true };
+  return quota;
 }
 
 function environmentOf(claim: RangeClaim): string {
@@ -101,7 +112,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return groups;
 }
 
-/** SesByoip-MultiRegion: the range appears in several accounts or Regions. */
+/** SesByoip-MultiRegion: the range appears in several accounts or Regions (reported on `claim`, the later claimant). */
 function multiRegion(claim: RangeClaim, places: Map<string, RangeClaim[]>): Finding {
   const where = [...places.entries()].map(([env, cs]) => `${env} (${listSome(cs.map((c) => c.path))})`);
   return {
@@ -113,13 +124,13 @@ function multiRegion(claim: RangeClaim, places: Map<string, RangeClaim[]>): Find
   };
 }
 
-/** SesByoip-DuplicateRange: the range is claimed twice in one account and Region. */
+/** SesByoip-DuplicateRange: the range is claimed twice in one account and Region (reported on `claim`, the later claimant). */
 function duplicateRange(claim: RangeClaim, sameRange: RangeClaim[]): Finding {
   const others = sameRange.filter((c) => c !== claim).map((c) => c.path);
   return {
     ruleId: ByoipRuleId.DUPLICATE_RANGE,
     severity: 'error',
-    problem: `range ${claim.range} is claimed ${sameRange.length} times in account ${claim.account}, Region ${claim.region} (also by ${listSome(others)}); an address can sit in one dedicated IP pool only.`,
+    problem: `range ${claim.range} is claimed ${sameRange.length} times in account ${claim.account}, Region ${claim.region}: here and by ${listSome(others)}; an address can sit in one dedicated IP pool only.`,
     allowed:
       'one ByoipSendingPool per range; other configuration sets can send through its pool (pass its dedicatedIpPool to ses.ConfigurationSet).',
     fix: `keep one ByoipSendingPool for ${claim.range} and remove the others.`,
@@ -127,12 +138,18 @@ function duplicateRange(claim: RangeClaim, sameRange: RangeClaim[]): Finding {
 }
 
 /** SesByoip-RegionalQuota: more distinct ranges in one account and Region than the quota. */
-function regionalQuota(claim: RangeClaim, ranges: string[], rank: number, { limit, explicit }: Quota): Finding {
+function regionalQuota(claim: RangeClaim, ranges: string[], rank: number, { limit, source }: Quota): Finding {
+  const setBy = {
+    ByoipChecks: 'the maxRangesPerRegion of ByoipChecks',
+    context: `the context key ${MAX_RANGES_CONTEXT_KEY}`,
+  };
   return {
     ruleId: ByoipRuleId.REGIONAL_QUOTA,
     severity: 'error',
     problem: `account ${claim.account} in Region ${claim.region} has ${ranges.length} distinct BYOIP ranges in this app (${listSome(ranges)}), more than its quota of ${limit}; range ${claim.range} is number ${rank}.`,
-    allowed: `at most ${limit} range${limit === 1 ? '' : 's'} per Region per account (${explicit ? 'the maxRangesPerRegion of ByoipChecks' : "SES's default BYOIP quota"}).`,
-    fix: `remove ranges from this account and Region, or, if AWS raised your quota, declare it once: Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: ${ranges.length} })).`,
+    allowed: `at most ${limit} range${limit === 1 ? '' : 's'} per Region per account (${source ? setBy[source] : "SES's default BYOIP quota"}).`,
+    fix: 'remove ranges from this account and Region, or, if AWS raised your quota, declare it once: ' +
+      `"${MAX_RANGES_CONTEXT_KEY}": ${ranges.length} in the context of cdk.json (or -c ${MAX_RANGES_CONTEXT_KEY}=${ranges.length}), ` +
+      `or Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: ${ranges.length} })).`,
   };
 }

@@ -1,9 +1,18 @@
 import { Finding } from './finding';
+import { checkRange } from './range-rules';
 import { ByoipRuleId } from './rule-id';
+import { POOL_NAME } from '../handler/resource-properties';
 import { quote } from '../private/display';
 
 /** The names SES gives its own pools; a pool of ours must not take them. */
 export const RESERVED_POOL_NAMES: readonly string[] = ['ses-default-dedicated-pool', 'ses-shared-pool'];
+
+const MAX_POOL_NAME_LENGTH = 64;
+
+/** True if SES would accept `name` for a pool of ours: the pattern, and not one of its own pools. */
+export function isUsablePoolName(name: string): boolean {
+  return POOL_NAME.test(name) && !RESERVED_POOL_NAMES.includes(name);
+}
 
 /** What the pool rules need to know about one pool, read from the construct tree. */
 export interface PoolFacts {
@@ -25,10 +34,11 @@ export interface PoolFacts {
 
 /**
  * The rules about the pool and its stack rather than the range itself:
- * UnresolvedCidr, UnresolvedEnvironment, ManagedScaling, ReservedPoolName.
+ * UnresolvedCidr, UnresolvedEnvironment, ManagedScaling, InvalidPoolName,
+ * ReservedPoolName.
  */
 export function checkPool(facts: PoolFacts): Finding[] {
-  return [unresolvedCidr, unresolvedEnvironment, managedScaling, reservedPoolName]
+  return [unresolvedCidr, unresolvedEnvironment, managedScaling, invalidPoolName, reservedPoolName]
     .map((rule) => rule(facts))
     .filter((f): f is Finding => f !== undefined);
 }
@@ -42,7 +52,7 @@ function unresolvedCidr(facts: PoolFacts): Finding | undefined {
     ruleId: ByoipRuleId.UNRESOLVED_CIDR,
     severity: 'error',
     problem: `cidr is a token (${quote(facts.cidr)}), a value only known at deploy time, so the range cannot be checked against the BYOIP rules.`,
-    allowed: 'a literal string known when the app is synthesized, e.g. "198.51.100.0/24".',
+    allowed: 'a literal string known when the app is synthesized: the /24 of your AWS approval.',
     fix: 'pass the range as a plain string (in code, or from cdk.json or `-c` context), not as a CloudFormation parameter, import or attribute.',
   };
 }
@@ -78,16 +88,73 @@ function managedScaling(facts: PoolFacts): Finding | undefined {
   };
 }
 
+/** SesByoip-InvalidPoolName: a name SES refuses (the pattern of CreateDedicatedIpPool). */
+function invalidPoolName(facts: PoolFacts): Finding | undefined {
+  const name = facts.poolName;
+  if (name === undefined || POOL_NAME.test(name)) {
+    return undefined;
+  }
+  const example = [suggestPoolName(name), poolNameForRange(facts.cidr)].find((n) => n !== undefined);
+  return {
+    ruleId: ByoipRuleId.INVALID_POOL_NAME,
+    severity: 'error',
+    problem: `dedicatedIpPoolName ${quote(name)} is not a name SES accepts: it ${whatIsWrongWith(name)}.`,
+    allowed: `lowercase letters, digits, "_" and "-", from 1 to ${MAX_POOL_NAME_LENGTH} characters.`,
+    fix: example
+      ? `choose a name of those characters, e.g. "${example}", or leave dedicatedIpPoolName unset: CloudFormation then generates one.`
+      : 'choose a name of those characters, or leave dedicatedIpPoolName unset: CloudFormation then generates one.',
+  };
+}
+
+/** What makes `name` fail POOL_NAME, as a phrase after "it". */
+function whatIsWrongWith(name: string): string {
+  if (name.length === 0) {
+    return 'is empty';
+  }
+  const problems: string[] = [];
+  const bad = [...new Set([...name].filter((c) => !/[a-z0-9_-]/.test(c)))];
+  if (bad.length > 0) {
+    const shown = bad.slice(0, 8).map((c) => quote(c)).join(', ');
+    problems.push(`contains ${bad.length === 1 ? 'the character' : 'the characters'} ${shown}${bad.length > 8 ? ' and more' : ''}`);
+  }
+  if (name.length > MAX_POOL_NAME_LENGTH) {
+    problems.push(`is ${name.length} characters long`);
+  }
+  return problems.join(' and ');
+}
+
+/** `name` made acceptable (lowercase, other characters as "-", cut to 64), if anything is left of it. */
+function suggestPoolName(name: string): string | undefined {
+  const candidate = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_POOL_NAME_LENGTH)
+    .replace(/-+$/, '');
+  return candidate.length > 0 && isUsablePoolName(candidate) ? candidate : undefined;
+}
+
+/** A pool name derived from the pool's own range, `byoip-a-b-c-0`, if the range is valid. */
+function poolNameForRange(cidr: string): string | undefined {
+  const verdict = typeof cidr === 'string' ? checkRange(cidr) : undefined;
+  if (!verdict?.accepted) {
+    return undefined;
+  }
+  const name = `byoip-${verdict.range.toString().replace(/\/\d+$/, '').replace(/\./g, '-')}`;
+  return isUsablePoolName(name) ? name : undefined;
+}
+
 /** SesByoip-ReservedPoolName: the pool takes the name of one of SES's own pools. */
 function reservedPoolName(facts: PoolFacts): Finding | undefined {
   if (facts.poolName === undefined || !RESERVED_POOL_NAMES.includes(facts.poolName)) {
     return undefined;
   }
+  const example = poolNameForRange(facts.cidr);
   return {
     ruleId: ByoipRuleId.RESERVED_POOL_NAME,
     severity: 'error',
     problem: `dedicatedIpPoolName ${quote(facts.poolName)} is the name of a pool that SES manages itself (ses-default-dedicated-pool holds the dedicated IPs that are in no pool, ses-shared-pool is the shared pool).`,
     allowed: 'any other name of lowercase letters, digits, "_" and "-" (at most 64), or no name at all: CloudFormation then generates one.',
-    fix: 'choose another name, e.g. "byoip-198-51-100-0", or leave dedicatedIpPoolName unset.',
+    fix: example ? `choose another name, e.g. "${example}", or leave dedicatedIpPoolName unset.` : 'choose another name, or leave dedicatedIpPoolName unset.',
   };
 }

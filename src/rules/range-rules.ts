@@ -28,6 +28,9 @@ export type RangeVerdict =
  * DocumentationRange warning on an otherwise accepted range.
  */
 export function checkRange(cidr: string): RangeVerdict {
+  if (cidr === undefined || cidr === null) {
+    return reject(missingCidr(cidr));
+  }
   const parsed = parseIpv4Cidr(cidr);
   if (!parsed.ok) {
     return reject(invalidCidr(cidr, parsed.problem));
@@ -53,17 +56,57 @@ function reject(finding: Finding): RangeVerdict {
   return { accepted: false, finding };
 }
 
-const EXAMPLE = '198.51.100.0/24';
+/**
+ * `candidate` if it passes every range rule, warnings included, so that a
+ * message can suggest it; undefined otherwise. A fix that fails the next
+ * run (a private /24 inside a private /23, a documentation range) is no fix:
+ * then the message says what is needed without an example.
+ */
+export function validSuggestion(candidate: string): string | undefined {
+  const verdict = checkRange(candidate);
+  return verdict.accepted && !verdict.warning ? candidate : undefined;
+}
+
+/**
+ * The strict form of a range written loosely (spaces, leading zeros), if it
+ * reads as one: `" 8.8.08.0 / 24"` gives `"8.8.8.0/24"`.
+ */
+function looseReading(cidr: string): string | undefined {
+  const match = /^\s*(\d{1,3})\s*\.\s*(\d{1,3})\s*\.\s*(\d{1,3})\s*\.\s*(\d{1,3})\s*\/\s*(\d{1,2})\s*$/.exec(cidr);
+  if (!match) {
+    return undefined;
+  }
+  const [a, b, c, d, prefix] = match.slice(1).map(Number);
+  if ([a, b, c, d].some((octet) => octet > 255) || prefix > 32) {
+    return undefined;
+  }
+  return `${a}.${b}.${c}.${d}/${prefix}`;
+}
+
+/** SesByoip-InvalidCidr, for no range at all (JavaScript callers, a missing config value). */
+function missingCidr(cidr: undefined | null): Finding {
+  return {
+    ruleId: ByoipRuleId.INVALID_CIDR,
+    severity: 'error',
+    problem: `cidr is required, but none was given (the value is ${cidr === null ? 'null' : 'undefined'}).`,
+    allowed: 'the /24 that AWS approved, as a string in strict dotted-decimal CIDR notation "a.b.c.0/24".',
+    fix: 'pass the range as the cidr property; if it comes from configuration (cdk.json, -c, an environment variable), check that the value is set where the app reads it.',
+  };
+}
 
 /** SesByoip-InvalidCidr: not strict dotted-decimal IPv4 CIDR. */
 function invalidCidr(cidr: string, problem: string): Finding {
+  const meant = typeof cidr === 'string' ? looseReading(cidr) : undefined;
+  const suggestion = meant === undefined ? undefined : validSuggestion(meant);
   return {
     ruleId: ByoipRuleId.INVALID_CIDR,
     severity: 'error',
     problem: `cidr ${quote(cidr)} is not an IPv4 CIDR range: it ${problem}.`,
     allowed:
       'strict dotted-decimal IPv4 CIDR notation "a.b.c.d/24": four decimal octets 0-255 without leading zeros, "/" and the prefix length, nothing before or after.',
-    fix: `write the range exactly as AWS approved it, e.g. "${EXAMPLE}".`,
+    fix: suggestion
+      ? `write "${suggestion}" if that is the range AWS approved.`
+      : 'write the range exactly as AWS approved it: four decimal octets, "/" and 24, with nothing around it.',
   };
 }
 
@@ -73,16 +116,21 @@ function prefixLength(cidr: string, parsed: ParsedCidr): Finding | undefined {
   if (n === BYOIP_PREFIX_LENGTH) {
     return undefined;
   }
-  const enclosing = Ipv4Range.containing(parsed.address, BYOIP_PREFIX_LENGTH).toString();
+  // The /24 that holds the address: inside a shorter prefix, its first /24.
+  const example = validSuggestion(Ipv4Range.containing(parsed.address, BYOIP_PREFIX_LENGTH).toString());
   const size = 2 ** (32 - n);
   const problem =
     n > BYOIP_PREFIX_LENGTH
       ? `cidr ${quote(cidr)} is a /${n} (${size} address${size === 1 ? '' : 'es'}); SES BYOIP takes whole /24 ranges, not single addresses or smaller blocks.`
       : `cidr ${quote(cidr)} is a /${n} (${2 ** (BYOIP_PREFIX_LENGTH - n)} ranges of /24); SES BYOIP onboards, and this construct deploys, one /24 at a time.`;
-  const fix =
-    n > BYOIP_PREFIX_LENGTH
-      ? `bring the whole /24 that contains it, "${enclosing}", if that is the range AWS approved.`
-      : `create one ByoipSendingPool per approved /24, e.g. "${enclosing}" (each counts toward the account's BYOIP quota in the Region).`;
+  let fix: string;
+  if (n > BYOIP_PREFIX_LENGTH) {
+    fix = example
+      ? `bring the whole /24 that contains it, "${example}", if that is the range AWS approved.`
+      : 'use the whole public /24 that AWS approved for this account and Region.';
+  } else {
+    fix = `create one ByoipSendingPool per /24 that AWS approved${example ? `, e.g. "${example}"` : ''} (each counts toward the account's BYOIP quota in the Region).`;
+  }
   return {
     ruleId: ByoipRuleId.PREFIX_LENGTH,
     severity: 'error',
@@ -97,13 +145,18 @@ function hostBits(cidr: string, parsed: ParsedCidr): Finding | undefined {
   if (!hasHostBits(parsed)) {
     return undefined;
   }
-  const canonical = Ipv4Range.containing(parsed.address, parsed.prefixLength).toString();
+  const canonical = validSuggestion(Ipv4Range.containing(parsed.address, parsed.prefixLength).toString());
+  const never = 'the bits are never masked for you, so a typo cannot select another range';
   return {
     ruleId: ByoipRuleId.HOST_BITS,
     severity: 'error',
-    problem: `cidr ${quote(cidr)} has host bits set: its address is not the first address of the /24 it names, "${canonical}".`,
+    problem: canonical
+      ? `cidr ${quote(cidr)} has host bits set: its address is not the first address of the /24 it names, "${canonical}".`
+      : `cidr ${quote(cidr)} has host bits set: its address is not the first address of the /24 it names.`,
     allowed: 'the network address of the /24, ending in ".0".',
-    fix: `write "${canonical}" if that is the range AWS approved (the bits are never masked for you, so a typo cannot select another range).`,
+    fix: canonical
+      ? `write "${canonical}" if that is the range AWS approved (${never}).`
+      : `write the first address (ending in ".0") of the public /24 that AWS approved (${never}).`,
   };
 }
 

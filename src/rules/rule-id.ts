@@ -29,6 +29,8 @@ export class ByoipRuleId {
   public static readonly UNRESOLVED_ENVIRONMENT = 'SesByoip-UnresolvedEnvironment';
   /** The range is a token (a parameter, an import ...), not a literal string. */
   public static readonly UNRESOLVED_CIDR = 'SesByoip-UnresolvedCidr';
+  /** The pool's name is not one SES accepts (lowercase letters, digits, `_` and `-`, at most 64). */
+  public static readonly INVALID_POOL_NAME = 'SesByoip-InvalidPoolName';
   /** The pool is named like one of SES's own pools. */
   public static readonly RESERVED_POOL_NAME = 'SesByoip-ReservedPoolName';
 

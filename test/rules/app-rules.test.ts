@@ -24,15 +24,14 @@ describe('checkClaims', () => {
     expect(checkClaims([]).size).toBe(0);
   });
 
-  test('DuplicateRange: the same range twice in one account and Region, reported on each claim', () => {
+  test('DuplicateRange: the same range twice in one account and Region, reported once, on the later claim', () => {
     const claims = [claim('8.8.8.0/24', 'A/Pool'), claim('8.8.8.0/24', 'B/Pool'), claim('8.8.9.0/24', 'C/Pool')];
     expect(rulesByPath(claims)).toEqual({
-      'A/Pool': ByoipRuleId.DUPLICATE_RANGE,
       'B/Pool': ByoipRuleId.DUPLICATE_RANGE,
     });
-    const first = checkClaims(claims).get(claims[0])!;
-    expect(formatFinding(first)).toBe(
-      '[SesByoip-DuplicateRange] range 8.8.8.0/24 is claimed 2 times in account 111111111111, Region us-east-1 (also by B/Pool); an address can sit in one dedicated IP pool only.' +
+    const later = checkClaims(claims).get(claims[1])!;
+    expect(formatFinding(later)).toBe(
+      '[SesByoip-DuplicateRange] range 8.8.8.0/24 is claimed 2 times in account 111111111111, Region us-east-1: here and by A/Pool; an address can sit in one dedicated IP pool only.' +
         ' Allowed: one ByoipSendingPool per range; other configuration sets can send through its pool (pass its dedicatedIpPool to ses.ConfigurationSet).' +
         ' Fix: keep one ByoipSendingPool for 8.8.8.0/24 and remove the others.',
     );
@@ -41,7 +40,6 @@ describe('checkClaims', () => {
   test('MultiRegion, not DuplicateRange: the same range in two Regions', () => {
     const claims = [claim('8.8.8.0/24', 'East/Pool'), claim('8.8.8.0/24', 'West/Pool', '111111111111/us-west-2')];
     expect(rulesByPath(claims)).toEqual({
-      'East/Pool': ByoipRuleId.MULTI_REGION,
       'West/Pool': ByoipRuleId.MULTI_REGION,
     });
     const finding = checkClaims(claims).get(claims[1])!;
@@ -53,22 +51,33 @@ describe('checkClaims', () => {
   test('MultiRegion: the same range in two accounts of one Region', () => {
     const claims = [claim('8.8.8.0/24', 'A/Pool'), claim('8.8.8.0/24', 'B/Pool', '222222222222/us-east-1')];
     expect(rulesByPath(claims)).toEqual({
-      'A/Pool': ByoipRuleId.MULTI_REGION,
       'B/Pool': ByoipRuleId.MULTI_REGION,
     });
   });
 
-  test('MultiRegion alone, even where the range is also duplicated within one Region', () => {
+  test('MultiRegion alone, once, naming every other claim, even where the range is also duplicated within one Region', () => {
     const claims = [
       claim('8.8.8.0/24', 'A/Pool'),
-      claim('8.8.8.0/24', 'B/Pool'),
-      claim('8.8.8.0/24', 'C/Pool', '111111111111/eu-west-1'),
+      claim('8.8.8.0/24', 'B/Pool', '111111111111/eu-west-1'),
+      claim('8.8.8.0/24', 'C/Pool'),
     ];
     expect(rulesByPath(claims)).toEqual({
-      'A/Pool': ByoipRuleId.MULTI_REGION,
-      'B/Pool': ByoipRuleId.MULTI_REGION,
       'C/Pool': ByoipRuleId.MULTI_REGION,
     });
+    expect(checkClaims(claims).get(claims[2])!.problem).toBe(
+      'range 8.8.8.0/24 is used in 2 account/Region pairs: 111111111111/us-east-1 (A/Pool, C/Pool), 111111111111/eu-west-1 (B/Pool); AWS approves a BYOIP range for one Region of one account.',
+    );
+  });
+
+  test('DuplicateRange: three claims of one range are one conflict, one finding naming the two others', () => {
+    const claims = [claim('8.8.8.0/24', 'A'), claim('8.8.8.0/24', 'B'), claim('8.8.8.0/24', 'C')];
+    expect(rulesByPath(claims)).toEqual({ C: ByoipRuleId.DUPLICATE_RANGE });
+    expect(checkClaims(claims).get(claims[2])!.problem).toContain('is claimed 3 times in account 111111111111, Region us-east-1: here and by A, B;');
+  });
+
+  test('two conflicting ranges are two findings', () => {
+    const claims = [claim('8.8.8.0/24', 'A'), claim('8.8.9.0/24', 'B'), claim('8.8.8.0/24', 'C'), claim('8.8.9.0/24', 'D', '111111111111/eu-west-1')];
+    expect(rulesByPath(claims)).toEqual({ C: ByoipRuleId.DUPLICATE_RANGE, D: ByoipRuleId.MULTI_REGION });
   });
 
   test('RegionalQuota: the sixth distinct range of an account and Region, and only it', () => {
@@ -78,7 +87,8 @@ describe('checkClaims', () => {
     expect(formatFinding(finding)).toBe(
       '[SesByoip-RegionalQuota] account 111111111111 in Region us-east-1 has 6 distinct BYOIP ranges in this app (8.8.1.0/24, 8.8.2.0/24, 8.8.3.0/24, 8.8.4.0/24, 8.8.5.0/24, 8.8.6.0/24), more than its quota of 5; range 8.8.6.0/24 is number 6.' +
         " Allowed: at most 5 ranges per Region per account (SES's default BYOIP quota)." +
-        ' Fix: remove ranges from this account and Region, or, if AWS raised your quota, declare it once: Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 })).',
+        ' Fix: remove ranges from this account and Region, or, if AWS raised your quota, declare it once: "cdk-ses-byoip:maxRangesPerRegion": 6 in the context of cdk.json (or -c cdk-ses-byoip:maxRangesPerRegion=6),' +
+        ' or Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 })).',
     );
   });
 
@@ -94,7 +104,6 @@ describe('checkClaims', () => {
   test('duplicates do not count twice toward the quota', () => {
     const claims = [...ranges(5).map((r, i) => claim(r, `P${i}`)), claim('8.8.1.0/24', 'Again')];
     expect(rulesByPath(claims)).toEqual({
-      P0: ByoipRuleId.DUPLICATE_RANGE,
       Again: ByoipRuleId.DUPLICATE_RANGE,
     });
   });
@@ -103,16 +112,15 @@ describe('checkClaims', () => {
     const claims = [...ranges(6).map((r, i) => claim(r, `P${i + 1}`)), claim('8.8.6.0/24', 'Again')];
     expect(rulesByPath(claims)).toEqual({
       P5: ByoipRuleId.REGIONAL_QUOTA,
-      P6: ByoipRuleId.DUPLICATE_RANGE,
       Again: ByoipRuleId.DUPLICATE_RANGE,
     });
   });
 
-  test('one rule per claim: a range used in two Regions is MultiRegion, the quota goes to another', () => {
+  test('one rule per claim: a range used in two Regions is MultiRegion on its later claim; its earlier claim may be over the quota', () => {
+    // Removing 8.8.6.0/24 from us-east-1 fixes both, and both messages name it.
     const claims = [...ranges(6).map((r, i) => claim(r, `East${i + 1}`)), claim('8.8.6.0/24', 'West', '111111111111/us-west-2')];
     expect(rulesByPath(claims)).toEqual({
-      East5: ByoipRuleId.REGIONAL_QUOTA,
-      East6: ByoipRuleId.MULTI_REGION,
+      East6: ByoipRuleId.REGIONAL_QUOTA,
       West: ByoipRuleId.MULTI_REGION,
     });
   });

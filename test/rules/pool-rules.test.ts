@@ -24,7 +24,7 @@ describe('checkPool', () => {
     const [finding] = checkPool({ ...GOOD, cidr: '${Token[TOKEN.12]}', cidrIsToken: true });
     expect(formatFinding(finding)).toBe(
       '[SesByoip-UnresolvedCidr] cidr is a token ("${Token[TOKEN.12]}"), a value only known at deploy time, so the range cannot be checked against the BYOIP rules.' +
-        ' Allowed: a literal string known when the app is synthesized, e.g. "198.51.100.0/24".' +
+        ' Allowed: a literal string known when the app is synthesized: the /24 of your AWS approval.' +
         ' Fix: pass the range as a plain string (in code, or from cdk.json or `-c` context), not as a CloudFormation parameter, import or attribute.',
     );
   });
@@ -50,6 +50,38 @@ describe('checkPool', () => {
     const findings = checkPool({ ...GOOD, poolName });
     expect(findings.map((f) => f.ruleId)).toEqual([ByoipRuleId.RESERVED_POOL_NAME]);
     expect(findings[0].problem).toContain(`dedicatedIpPoolName "${poolName}"`);
+  });
+
+  test('ReservedPoolName suggests a name derived from the pool\'s own range', () => {
+    const [finding] = checkPool({ ...GOOD, cidr: '8.8.4.0/24', poolName: 'ses-default-dedicated-pool' });
+    expect(finding.fix).toBe('choose another name, e.g. "byoip-8-8-4-0", or leave dedicatedIpPoolName unset.');
+  });
+
+  test('ReservedPoolName gives no example when the pool\'s range is not valid', () => {
+    const [, finding] = checkPool({ ...GOOD, cidr: '${Token[TOKEN.1]}', cidrIsToken: true, poolName: 'ses-shared-pool' });
+    expect(finding.ruleId).toBe(ByoipRuleId.RESERVED_POOL_NAME);
+    expect(finding.fix).toBe('choose another name, or leave dedicatedIpPoolName unset.');
+  });
+
+  test.each([
+    ['my pool!', 'contains the characters " ", "!"', 'my-pool'],
+    ['Byoip', 'contains the character "B"', 'byoip'],
+    ['x'.repeat(65), 'is 65 characters long', 'x'.repeat(64)],
+    ['', 'is empty', 'byoip-8-8-8-0'],
+    ['!!!', 'contains the character "!"', 'byoip-8-8-8-0'],
+    ['pool\u200b', 'contains the character "\\u200b"', 'pool'],
+  ])('InvalidPoolName: %j', (poolName, why, example) => {
+    const findings = checkPool({ ...GOOD, poolName });
+    expect(findings.map((f) => f.ruleId)).toEqual([ByoipRuleId.INVALID_POOL_NAME]);
+    expect(findings[0].problem).toContain(`is not a name SES accepts: it ${why}.`);
+    expect(findings[0].allowed).toBe('lowercase letters, digits, "_" and "-", from 1 to 64 characters.');
+    expect(findings[0].fix).toBe(`choose a name of those characters, e.g. "${example}", or leave dedicatedIpPoolName unset: CloudFormation then generates one.`);
+    // The example passes both name rules.
+    expect(checkPool({ ...GOOD, poolName: example })).toEqual([]);
+  });
+
+  test.each(['a', 'byoip_198-51-100', '0', 'x'.repeat(64)])('InvalidPoolName: %j is accepted', (poolName) => {
+    expect(rules({ poolName })).toEqual([]);
   });
 
   test('names that only resemble the reserved ones pass', () => {

@@ -1,5 +1,5 @@
 import { formatFinding } from '../../src/rules/finding';
-import { checkRange, RangeVerdict } from '../../src/rules/range-rules';
+import { checkRange, RangeVerdict, validSuggestion } from '../../src/rules/range-rules';
 import { ByoipRuleId } from '../../src/rules/rule-id';
 
 function ruleOf(verdict: RangeVerdict): string {
@@ -98,37 +98,97 @@ describe('checkRange', () => {
   });
 
   test('PrefixLength names the enclosing /24 of a smaller block', () => {
-    const verdict = checkRange('198.51.100.7/32');
+    const verdict = checkRange('8.8.8.7/32');
     expect(!verdict.accepted && formatFinding(verdict.finding)).toBe(
-      '[SesByoip-PrefixLength] cidr "198.51.100.7/32" is a /32 (1 address); SES BYOIP takes whole /24 ranges, not single addresses or smaller blocks.' +
+      '[SesByoip-PrefixLength] cidr "8.8.8.7/32" is a /32 (1 address); SES BYOIP takes whole /24 ranges, not single addresses or smaller blocks.' +
         ' Allowed: a /24: 256 addresses, a.b.c.0 to a.b.c.255.' +
-        ' Fix: bring the whole /24 that contains it, "198.51.100.0/24", if that is the range AWS approved.',
+        ' Fix: bring the whole /24 that contains it, "8.8.8.0/24", if that is the range AWS approved.',
     );
   });
 
   test('PrefixLength explains that a larger block is deployed one /24 at a time', () => {
-    const verdict = checkRange('198.51.0.0/16');
+    const verdict = checkRange('8.8.0.0/16');
     expect(!verdict.accepted && verdict.finding.problem).toContain('is a /16 (256 ranges of /24)');
-    expect(!verdict.accepted && verdict.finding.fix).toContain('one ByoipSendingPool per approved /24, e.g. "198.51.0.0/24"');
+    expect(!verdict.accepted && verdict.finding.fix).toBe(
+      'create one ByoipSendingPool per /24 that AWS approved, e.g. "8.8.0.0/24" (each counts toward the account\'s BYOIP quota in the Region).',
+    );
   });
 
   test('HostBits names the canonical range and never masks silently', () => {
-    const verdict = checkRange('198.51.100.7/24');
+    const verdict = checkRange('8.8.8.7/24');
     expect(verdict.accepted).toBe(false);
     expect(!verdict.accepted && formatFinding(verdict.finding)).toBe(
-      '[SesByoip-HostBits] cidr "198.51.100.7/24" has host bits set: its address is not the first address of the /24 it names, "198.51.100.0/24".' +
+      '[SesByoip-HostBits] cidr "8.8.8.7/24" has host bits set: its address is not the first address of the /24 it names, "8.8.8.0/24".' +
         ' Allowed: the network address of the /24, ending in ".0".' +
-        ' Fix: write "198.51.100.0/24" if that is the range AWS approved (the bits are never masked for you, so a typo cannot select another range).',
+        ' Fix: write "8.8.8.0/24" if that is the range AWS approved (the bits are never masked for you, so a typo cannot select another range).',
     );
   });
 
-  test('InvalidCidr quotes the input so that whitespace shows, and says why', () => {
-    const verdict = checkRange(' 198.51.100.0/24');
+  test('InvalidCidr quotes the input so that whitespace shows, says why, and reads what was meant', () => {
+    const verdict = checkRange(' 8.8.8.0/24');
     expect(!verdict.accepted && formatFinding(verdict.finding)).toBe(
-      '[SesByoip-InvalidCidr] cidr " 198.51.100.0/24" is not an IPv4 CIDR range: it contains whitespace.' +
+      '[SesByoip-InvalidCidr] cidr " 8.8.8.0/24" is not an IPv4 CIDR range: it contains whitespace.' +
         ' Allowed: strict dotted-decimal IPv4 CIDR notation "a.b.c.d/24": four decimal octets 0-255 without leading zeros, "/" and the prefix length, nothing before or after.' +
-        ' Fix: write the range exactly as AWS approved it, e.g. "198.51.100.0/24".',
+        ' Fix: write "8.8.8.0/24" if that is the range AWS approved.',
     );
+  });
+
+  test('InvalidCidr without a reading says what is needed, without an example', () => {
+    const verdict = checkRange('my range');
+    expect(!verdict.accepted && verdict.finding.fix).toBe(
+      'write the range exactly as AWS approved it: four decimal octets, "/" and 24, with nothing around it.',
+    );
+  });
+
+  test.each([undefined, null])('fails %s with "cidr is required", not a quoted "undefined"', (missing) => {
+    const verdict = checkRange(missing as unknown as string);
+    expect(ruleOf(verdict)).toBe(ByoipRuleId.INVALID_CIDR);
+    const message = !verdict.accepted ? formatFinding(verdict.finding) : '';
+    expect(message).toMatch(/^\[SesByoip-InvalidCidr\] cidr is required, but none was given/);
+    expect(message).not.toContain('"undefined"');
+    expect(message).not.toContain('"null"');
+  });
+
+  describe('every range a message suggests passes every rule, warnings included', () => {
+    /** The quoted ranges of a finding's fix and allowed parts (the problem quotes the input). */
+    const suggested = (cidr: string): string[] => {
+      const verdict = checkRange(cidr);
+      const finding = verdict.accepted ? verdict.warning : verdict.finding;
+      const text = finding ? `${finding.allowed} ${finding.fix}` : '';
+      return [...text.matchAll(/\d+\.\d+\.\d+\.\d+\/\d+/g)].map((m) => m[0]);
+    };
+
+    test.each([
+      '10.0.0.0/23', '0.0.0.0/0', '10.0.0.7/24', '10.0.0.7/32', '192.168.1.0/25', '100.64.0.0/10',
+      '198.51.100.0/23', '198.51.100.7/24', '203.0.113.0/25', '192.0.2.9/24', '010.0.0.0/24', ' 10.0.0.0/24',
+      '198.051.100.0/24', '224.0.0.0/4', '240.0.0.0/8', '127.0.0.1/32', 'abc',
+    ])('%s: no suggestion that would fail the next run', (cidr) => {
+      for (const range of suggested(cidr)) {
+        expect(validSuggestion(range)).toBe(range);
+      }
+    });
+
+    test.each([
+      ['8.8.8.0/23', '8.8.8.0/24'],
+      ['8.8.8.9/30', '8.8.8.0/24'],
+      ['8.8.8.9/24', '8.8.8.0/24'],
+      ['08.8.8.0/24', '8.8.8.0/24'],
+      ['8.8.8.0 /24', '8.8.8.0/24'],
+    ])('%s still gets the valid suggestion %s', (cidr, expected) => {
+      expect(suggested(cidr)).toEqual([expected]);
+    });
+
+    test('a private /23 is told what is needed without an example', () => {
+      const verdict = checkRange('10.0.0.0/23');
+      expect(!verdict.accepted && verdict.finding.fix).toBe(
+        'create one ByoipSendingPool per /24 that AWS approved (each counts toward the account\'s BYOIP quota in the Region).',
+      );
+    });
+
+    test('a private range with host bits is not pointed at its private network address', () => {
+      const verdict = checkRange('10.0.0.7/24');
+      expect(!verdict.accepted && formatFinding(verdict.finding)).not.toContain('10.0.0.0/24');
+    });
   });
 
   test('InvalidCidr cuts a very long input short in its message', () => {
