@@ -3,16 +3,21 @@
  *
  *   ses-byoip request --cidr C --account A --region R --registry ARIN --use-case "..."
  *   ses-byoip status  --cidr C [--region R] [--pool P] [--timeout SECONDS]
+ *   ses-byoip --version
  *
  * Bundled with the AWS SDK into assets/cli/main/index.js (package.json `bin`).
- * Exit codes are listed in ExitCode; errors are one line, without a stack
- * trace, unless SES_BYOIP_DEBUG=1.
+ * Exit codes are listed in ExitCode. Errors are one line per problem on
+ * stderr, without a stack trace unless SES_BYOIP_DEBUG=1; `--json` changes
+ * only stdout: the result, or the error (ErrorJson), as one JSON document.
  */
 import { parseArgs } from 'util';
 import { TIMEOUT_USAGE } from './deadline';
-import { ApiFailure, ExitCode, InvalidInput } from './errors';
+import { describeFailure, ErrorJson, ExitCode, InvalidInput } from './errors';
 import { buildRequest, formatRequest, REGISTRIES, REQUEST_ADDRESS } from './request';
 import { formatStatus, readStatus } from './status';
+// esbuild inlines the version into the bundle (the release bumps package.json before it bundles).
+import { version as VERSION } from '../../package.json';
+import { quote } from '../private/display';
 
 /** Where the CLI writes, injectable for tests. */
 export interface Io {
@@ -26,25 +31,30 @@ Commands:
   request   Print the request to send to AWS (${REQUEST_ADDRESS}) to bring a /24 to SES
   status    Show where the 256 addresses of a range are in your account, and whether it is ready to deploy
 
-Run "ses-byoip <command> --help" for the options of a command.
+Run "ses-byoip <command> --help" for the options of a command, "ses-byoip --version" for the version.
+With --json, a command prints its result, or its error, as JSON on stdout.
 
-Exit codes: 0 ok (status: ready), 1 unexpected error, 2 invalid input,
-            3 status: not ready to deploy, 4 the SES API could not be read.
+Exit codes: 0 ok (status: ready), 1 unexpected error, 2 invalid input (status: also no AWS Region),
+            3 status: not ready to deploy, 4 status: the SES API could not be read.
 `;
 
 const REQUEST_USAGE = `Usage: ses-byoip request --cidr <range> --account <id> --region <region> --registry <rir> --use-case <text> [--json]
 
-Checks each item with the same rules as ByoipSendingPool and prints the e-mail
-to send to ${REQUEST_ADDRESS}, with the five items AWS asks for.
+Checks each item (the range with the library's range rules, by rule ID) and
+prints the e-mail to send to ${REQUEST_ADDRESS}, with the five items AWS asks
+for. Sign it before sending: replace the placeholder at its end.
 
 Options:
-  --cidr <range>      the /24 to bring, e.g. 198.51.100.0/24
+  --cidr <range>      the /24 to bring, as a.b.c.0/24
   --account <id>      the 12-digit AWS account ID that will send from it
   --region <region>   the one Region where SES will use it, e.g. us-east-1
   --registry <rir>    its Regional Internet Registry: ${Object.keys(REGISTRIES).join(', ')}
   --use-case <text>   what you send from the range
-  --json              print the request as JSON
+  --json              print the request, or the error, as JSON
+  --version           print the version
   -h, --help          show this help
+
+Exit codes: 0 printed, 1 unexpected error, 2 invalid input.
 `;
 
 const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>] [--pool <name>] [--timeout <seconds>] [--json]
@@ -52,49 +62,84 @@ const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>]
 Reads the dedicated IPs of the account (AWS credentials, Region and endpoint
 as for the AWS CLI and SDK) and shows how many of the range's 256 addresses
 are provisioned, in which pools, with what warm-up, and whether the range is
-ready to deploy. Exit code 0 if it is (or is already in --pool), 3 if not,
-4 if SES could not be read (including when --timeout passed).
+ready to deploy.
 
 Options:
-  --cidr <range>      the /24, e.g. 198.51.100.0/24
+  --cidr <range>      the /24, as a.b.c.0/24
   --region <region>   the Region to look in (default: the SDK's, e.g. AWS_REGION)
   --pool <name>       the pool the range is meant for (its addresses there count as deployed)
   ${TIMEOUT_USAGE}
-  --json              print the status as JSON
+  --json              print the status (ready or not), or the error, as JSON
+  --version           print the version
   -h, --help          show this help
+
+Exit codes: 0 ready (or already in --pool), 1 unexpected error, 2 invalid input
+            (including no AWS Region), 3 not ready, 4 SES could not be read
+            (credentials, permissions, network, or --timeout passed).
 `;
 
 /** How often, at most, the CLI says that it is waiting for SES. */
 const WAIT_NOTE_EVERY_MS = 2_000;
 
-const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const COMMON = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
 
 /** Runs the CLI with `args` (without "node" and the script); returns the exit code. */
 export async function main(args: readonly string[], io: Io): Promise<number> {
-  const [command, ...rest] = args;
+  // Known before parsing, so that a command line that does not parse fails in JSON too.
+  const json = wantsJson(args);
   try {
-    switch (command) {
-      case 'request':
-        return request(rest, io);
-      case 'status':
-        return await status(rest, io);
-      case undefined:
-        io.err(USAGE);
-        return ExitCode.INVALID_INPUT;
-      case '-h':
-      case '--help':
-      case 'help':
-        io.out(USAGE);
-        return ExitCode.OK;
-      default:
-        throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request" or "status" (see ses-byoip --help).`]);
-    }
+    return await run(args, io, json);
   } catch (error) {
-    return report(error, io);
+    return report(error, io, json);
   }
 }
 
-function request(args: readonly string[], io: Io): number {
+async function run(args: readonly string[], io: Io, json: boolean): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'request':
+      return request(rest, io, json);
+    case 'status':
+      return status(rest, io, json);
+    case 'help':
+      io.out(USAGE);
+      return ExitCode.OK;
+    default:
+      if (command === undefined || command.startsWith('-')) {
+        return topLevel(args, io, json);
+      }
+      throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request" or "status" (see ses-byoip --help).`]);
+  }
+}
+
+/** `ses-byoip [--help | --version | --json]`, without a command. */
+function topLevel(args: readonly string[], io: Io, json: boolean): number {
+  const misplaced = args.find((arg) => arg === 'request' || arg === 'status');
+  if (misplaced !== undefined) {
+    throw new InvalidInput([`Give the command first, then its options: ses-byoip ${misplaced} [options] (see ses-byoip --help).`]);
+  }
+  const { values } = parse(args, COMMON);
+  if (values.help) {
+    io.out(USAGE);
+    return ExitCode.OK;
+  }
+  if (values.version) {
+    return printVersion(io, json);
+  }
+  io.err(USAGE);
+  throw new InvalidInput(['No command: use "request" or "status" (see ses-byoip --help).']);
+}
+
+function printVersion(io: Io, json: boolean): number {
+  io.out(json ? toJson({ version: VERSION }) : `${VERSION}\n`);
+  return ExitCode.OK;
+}
+
+function request(args: readonly string[], io: Io, json: boolean): number {
   const { values } = parse(args, {
     ...COMMON,
     'cidr': { type: 'string' },
@@ -107,6 +152,9 @@ function request(args: readonly string[], io: Io): number {
     io.out(REQUEST_USAGE);
     return ExitCode.OK;
   }
+  if (values.version) {
+    return printVersion(io, json);
+  }
   const built = buildRequest({
     cidr: values.cidr,
     account: values.account,
@@ -114,16 +162,21 @@ function request(args: readonly string[], io: Io): number {
     registry: values.registry,
     useCase: values['use-case'],
   });
+  // stderr says the same with or without --json, which also carries both in the request.
   built.warnings.forEach((warning) => io.err(`ses-byoip: warning: ${warning}\n`));
-  io.out(values.json ? `${JSON.stringify(built, undefined, 2)}\n` : formatRequest(built));
+  io.out(json ? toJson(built) : formatRequest(built));
+  built.placeholders.forEach((placeholder) => io.err(`ses-byoip: note: replace ${placeholder} at the end of the e-mail before sending it.\n`));
   return ExitCode.OK;
 }
 
-async function status(args: readonly string[], io: Io): Promise<number> {
+async function status(args: readonly string[], io: Io, json: boolean): Promise<number> {
   const { values } = parse(args, { ...COMMON, cidr: { type: 'string' }, region: { type: 'string' }, pool: { type: 'string' }, timeout: { type: 'string' } });
   if (values.help) {
     io.out(STATUS_USAGE);
     return ExitCode.OK;
+  }
+  if (values.version) {
+    return printVersion(io, json);
   }
   let lastWaitNote = -Infinity;
   const result = await readStatus(values, {
@@ -139,35 +192,62 @@ async function status(args: readonly string[], io: Io): Promise<number> {
       }
     },
   });
-  io.out(values.json ? `${JSON.stringify(result, undefined, 2)}\n` : formatStatus(result));
+  // Not ready is a result, not an error: the status, with exit code 3.
+  io.out(json ? toJson(result) : formatStatus(result));
   return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
 }
 
 type Options = Parameters<typeof parseArgs>[0] extends infer C ? C extends { options?: infer O } ? NonNullable<O> : never : never;
 
-/** parseArgs, with its errors turned into InvalidInput. */
+/**
+ * parseArgs, with its errors, and any option given more than once, turned
+ * into InvalidInput (parseArgs itself keeps the last value silently).
+ */
 function parse<T extends Options>(args: readonly string[], options: T) {
+  let parsed;
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
     throw new InvalidInput([`${(error as Error).message.split('\n')[0]} (see --help).`]);
   }
+  const given = new Map<string, string[]>();
+  for (const token of parsed.tokens) {
+    if (token.kind === 'option') {
+      given.set(token.name, [...given.get(token.name) ?? [], token.value ?? '']);
+    }
+  }
+  const repeated = [...given].filter(([, values]) => values.length > 1).map(([name, values]) =>
+    options[name].type === 'string'
+      ? `--${name} is given ${values.length} times (${values.map((value) => quote(value)).join(', ')}): give it once.`
+      : `--${name} is given ${values.length} times: give it once.`);
+  if (repeated.length > 0) {
+    throw new InvalidInput(repeated);
+  }
+  return parsed;
 }
 
-function report(error: unknown, io: Io): number {
+/** Whether the command line asks for JSON: a --json option before any "--". */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+function toJson(value: unknown): string {
+  return `${JSON.stringify(value, undefined, 2)}\n`;
+}
+
+/** Reports a failure: one line per problem on stderr and, with --json, the ErrorJson on stdout. */
+function report(error: unknown, io: Io, json: boolean): number {
   if (process.env.SES_BYOIP_DEBUG === '1' && error instanceof Error) {
     io.err(`${error.stack}\n`);
   }
-  if (error instanceof InvalidInput) {
-    error.problems.forEach((problem) => io.err(`ses-byoip: ${problem}\n`));
-    return ExitCode.INVALID_INPUT;
+  const failure = describeFailure(error);
+  failure.problems.forEach((problem) => io.err(`ses-byoip: ${problem}\n`));
+  if (json) {
+    const document: ErrorJson = { error: failure };
+    io.out(toJson(document));
   }
-  if (error instanceof ApiFailure) {
-    io.err(`ses-byoip: ${error.message}\n`);
-    return ExitCode.API_FAILURE;
-  }
-  io.err(`ses-byoip: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
-  return ExitCode.UNEXPECTED;
+  return failure.exitCode;
 }
 
 if (require.main === module) {

@@ -4,8 +4,10 @@
  */
 import { InvalidInput } from './errors';
 import { quote } from '../private/display';
-import { formatFinding } from '../rules/finding';
-import { checkRange } from '../rules/range-rules';
+import { Ipv4Range, parseIpv4Cidr } from '../range/ipv4-cidr';
+import { Finding, formatFinding } from '../rules/finding';
+import { BYOIP_PREFIX_LENGTH, checkRange, validSuggestion } from '../rules/range-rules';
+import { ByoipRuleId } from '../rules/rule-id';
 
 /** Where BYOIP requests for SES go. */
 export const REQUEST_ADDRESS = 'ses-byoip-request@amazon.com';
@@ -41,7 +43,12 @@ export interface ByoipRequest {
   readonly registry: string;
   /** Warnings about the input (e.g. a documentation range), as rule messages. */
   readonly warnings: readonly string[];
+  /** Text in the body to replace before sending it (the signature). */
+  readonly placeholders: readonly string[];
 }
+
+/** The signature of the e-mail: only the sender can fill it. */
+export const SIGNATURE_PLACEHOLDER = '[Your name, title, company and a phone number]';
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
 /** An AWS Region name, e.g. us-east-1, us-gov-west-1, ap-southeast-2. */
@@ -49,8 +56,9 @@ export const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const MAX_USE_CASE_LENGTH = 2_000;
 
 /**
- * Checks every input (the range with the construct's own rules) and builds
- * the request. Throws InvalidInput naming every problem.
+ * Checks every input (the range with the library's range rules, their fixes
+ * said in terms of the request) and builds the request. Throws InvalidInput
+ * naming every problem.
  */
 export function buildRequest(input: RequestInput): ByoipRequest {
   const problems: string[] = [];
@@ -58,15 +66,13 @@ export function buildRequest(input: RequestInput): ByoipRequest {
 
   const cidr = input.cidr;
   if (cidr === undefined) {
-    problems.push('--cidr is required: the /24 to bring, e.g. --cidr 198.51.100.0/24.');
+    problems.push('--cidr is required: the /24 to bring, as your Regional Internet Registry lists it (a.b.c.0/24).');
   } else {
     const verdict = checkRange(cidr);
     if (!verdict.accepted) {
-      problems.push(formatFinding(verdict.finding));
+      problems.push(formatFinding(inRequestTerms(verdict.finding, cidr)));
     } else if (verdict.warning) {
-      // Same rule, same problem; the fix the construct gives (acknowledging
-      // the warning) means nothing for a request.
-      warnings.push(formatFinding({ ...verdict.warning, fix: 'put your own range in the request: AWS never approves a documentation range.' }));
+      warnings.push(formatFinding(inRequestTerms(verdict.warning, cidr)));
     }
   }
 
@@ -122,11 +128,48 @@ function compose(ipRange: string, accountId: string, region: string, registry: s
       'message, and the range is not brought to any other AWS service (such as EC2 BYOIP).',
     '',
     'Thank you,',
+    SIGNATURE_PLACEHOLDER,
   ].join('\n');
-  return { to: REQUEST_ADDRESS, subject, body, accountId, region, useCase, ipRange, registry, warnings };
+  return { to: REQUEST_ADDRESS, subject, body, accountId, region, useCase, ipRange, registry, warnings, placeholders: [SIGNATURE_PLACEHOLDER] };
 }
 
 /** The request as text to paste into a mail client. */
 export function formatRequest(request: ByoipRequest): string {
   return [`To: ${request.to}`, `Subject: ${request.subject}`, '', request.body, ''].join('\n');
 }
+
+/**
+ * A range finding as `request` reports it: the rule's ID, problem and what
+ * is allowed, with a fix that speaks of the request (the rules' fixes speak
+ * of deploying).
+ */
+function inRequestTerms(finding: Finding, cidr: string): Finding {
+  return { ...finding, fix: requestFix(finding.ruleId, cidr) };
+}
+
+/**
+ * What to put in the request instead. A range given as an example is one
+ * `request` accepts without a warning; where none can be derived from the
+ * input, the fix names what is needed.
+ */
+function requestFix(ruleId: string, cidr: string): string {
+  const parsed = parseIpv4Cidr(cidr);
+  const example = parsed.ok ? validSuggestion(Ipv4Range.containing(parsed.value.address, BYOIP_PREFIX_LENGTH).toString()) : undefined;
+  switch (ruleId) {
+    case ByoipRuleId.INVALID_CIDR:
+      return 'write the /24 as your Regional Internet Registry lists it: four numbers from 0 to 255, the last one 0, then /24.';
+    case ByoipRuleId.PREFIX_LENGTH:
+      return parsed.ok && parsed.value.prefixLength < BYOIP_PREFIX_LENGTH
+        ? `AWS approves one /24 per request: send one request per /24 of the block${example ? `, e.g. one for "${example}"` : ''} (each counts toward the account's BYOIP quota in the Region).`
+        : `AWS approves whole /24 ranges only: ask for the /24 that contains it${example ? `, "${example}"` : ''}, if it is registered to your organization.`;
+    case ByoipRuleId.HOST_BITS:
+      return `give the /24 by its first address, ending in .0${example ? ` ("${example}")` : ''}, if that is the range registered to your organization.`;
+    case ByoipRuleId.NOT_PUBLIC:
+      return 'ask for a public /24 that your organization holds with its Regional Internet Registry: private and reserved addresses cannot be brought to SES.';
+    case ByoipRuleId.DOCUMENTATION_RANGE:
+      return 'put your own range in the request: AWS never approves a documentation range.';
+    default:
+      return 'put a public /24 registered to your organization in the request.';
+  }
+}
+

@@ -7,11 +7,11 @@ import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
 import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
-import { DEFAULT_POOL, POOL_NAME } from '../handler/resource-properties';
+import { DEFAULT_POOL } from '../handler/resource-properties';
 import { AccountState, createSesClient, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { formatFinding } from '../rules/finding';
-import { RESERVED_POOL_NAMES } from '../rules/pool-rules';
+import { isUsablePoolName, RESERVED_POOL_NAMES } from '../rules/pool-rules';
 import { checkRange } from '../rules/range-rules';
 
 /** What the user gives. */
@@ -62,7 +62,7 @@ export interface RangeStatus {
 export async function readStatus(input: StatusInput, progress: StatusProgress = {}): Promise<RangeStatus> {
   const { cidr, pool } = input;
   if (cidr === undefined) {
-    throw new InvalidInput(['--cidr is required: the /24 to look for, e.g. --cidr 198.51.100.0/24.']);
+    throw new InvalidInput(['--cidr is required: the /24 to look for, as AWS approved it (a.b.c.0/24).']);
   }
   const problems: string[] = [];
   const verdict = checkRange(cidr);
@@ -72,7 +72,7 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
   if (input.region !== undefined && !REGION.test(input.region)) {
     problems.push(`--region ${quote(input.region)} is not an AWS Region name: give it as AWS writes it, e.g. --region eu-west-1.`);
   }
-  if (pool !== undefined && (!POOL_NAME.test(pool) || RESERVED_POOL_NAMES.includes(pool))) {
+  if (pool !== undefined && !isUsablePoolName(pool)) {
     problems.push(`--pool ${quote(pool)} cannot hold a BYOIP range: give the name of your dedicated IP pool (lowercase letters, digits, "_" and "-"), not one of ${RESERVED_POOL_NAMES.join(', ')}.`);
   }
   const timeout = parseTimeout(input.timeout);

@@ -122,7 +122,7 @@ function prefixLength(cidr: string, parsed: ParsedCidr): Finding | undefined {
   const problem =
     n > BYOIP_PREFIX_LENGTH
       ? `cidr ${quote(cidr)} is a /${n} (${size} address${size === 1 ? '' : 'es'}); SES BYOIP takes whole /24 ranges, not single addresses or smaller blocks.`
-      : `cidr ${quote(cidr)} is a /${n} (${2 ** (BYOIP_PREFIX_LENGTH - n)} ranges of /24); SES BYOIP onboards, and this construct deploys, one /24 at a time.`;
+      : `cidr ${quote(cidr)} is a /${n} (${2 ** (BYOIP_PREFIX_LENGTH - n)} ranges of /24); SES BYOIP onboards one /24 at a time.`;
   let fix: string;
   if (n > BYOIP_PREFIX_LENGTH) {
     fix = example
