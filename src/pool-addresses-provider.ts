@@ -8,6 +8,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_POOL } from './handler/resource-properties';
+import { sesArn } from './private/arns';
+import { functionSettingsOf, shapeFunctions } from './private/function-settings';
 import { nagResource, suppressNagFindings } from './private/nag-suppressions';
 import { WarmupMode } from './warmup-mode';
 
@@ -81,9 +83,17 @@ export class PoolAddressesProvider extends Construct {
       resources: [stack.stackId],
     }));
 
-    // One log group for the handler and the framework's functions, written
+    // One log group for the handler and the framework's functions (unless
+    // the stack has one of its own: ByoipFunctions.configure), written
     // through inline policies rather than AWSLambdaBasicExecutionRole.
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const settings = functionSettingsOf(this);
+    const ownLogGroups: logs.LogGroup[] = [];
+    const ownLogGroup = (logGroupId: string) => {
+      const created = new logs.LogGroup(this, logGroupId, { retention: settings.logRetention, removalPolicy: settings.logRemovalPolicy });
+      ownLogGroups.push(created);
+      return created;
+    };
+    const logGroup = settings.logGroup ?? ownLogGroup('Logs');
     logGroup.grantWrite(this.role);
     // Two roles, as the framework expects: one that starts the waiter, one
     // that the waiter runs (a single one would make a dependency cycle).
@@ -96,7 +106,7 @@ export class PoolAddressesProvider extends Construct {
       return role;
     });
 
-    const runtime = latestNodeRuntime();
+    const runtime = settings.runtime;
     const code = lambda.Code.fromAsset(HANDLER_ASSET);
     const handler = (name: string, entry: string, timeout: Duration, description: string) =>
       new lambda.Function(this, name, {
@@ -129,26 +139,25 @@ export class PoolAddressesProvider extends Construct {
       logGroup,
       disableWaiterStateMachineLogging: false,
       waiterStateMachineLogOptions: {
-        destination: new logs.LogGroup(this, 'WaiterLogs', { retention: logs.RetentionDays.THREE_MONTHS }),
+        destination: settings.logGroup ?? ownLogGroup('WaiterLogs'),
         level: sfn.LogLevel.ALL,
       },
     });
     this.serviceToken = provider.serviceToken;
-    // The framework picks its own runtime; keep it on the latest too.
-    for (const child of provider.node.findAll()) {
-      if (child instanceof lambda.CfnFunction) {
-        child.runtime = runtime.name;
-      }
-    }
+    // The framework picks its own runtime: every function gets the stack's
+    // (the latest by default), now and if ByoipFunctions.configure() comes later.
+    shapeFunctions(this, ownLogGroups);
 
-    this.suppressUnavoidableFindings(provider, [onEvent, isComplete], frameworkRoles);
+    this.suppressUnavoidableFindings(provider, [onEvent, isComplete], frameworkRoles, settings.logGroup);
   }
 
   /**
    * cdk-nag findings that no configuration can fix, each with its reason,
    * for cdk-nag 2 and 3 users alike.
    */
-  private suppressUnavoidableFindings(provider: cr.Provider, handlers: lambda.Function[], frameworkRoles: iam.Role[]): void {
+  private suppressUnavoidableFindings(
+    provider: cr.Provider, handlers: lambda.Function[], frameworkRoles: iam.Role[], userLogGroup?: logs.ILogGroup,
+  ): void {
     const versionsOf = (fn: IConstruct) => nagResource(this, `${(fn as lambda.IFunction).functionArn}:*`);
     const allPools = nagResource(this, poolArn(Stack.of(this), '*'));
     suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
@@ -170,6 +179,18 @@ export class PoolAddressesProvider extends Construct {
         reason: 'The CDK Provider framework invokes the handler functions and their versions (function ARN with ":*"), as aws-cdk-lib grants it.',
         appliesTo: handlers.map(versionsOf),
       }]);
+    }
+    // A log group given by ARN or name (not created in the app) has an ARN
+    // that ends in ":*" (its log streams), as aws-cdk-lib's grantWrite writes it.
+    const userLogs = userLogGroup && nagResource(this, userLogGroup.logGroupArn);
+    if (userLogs?.includes('*')) {
+      for (const scope of [this.role.node.findChild('DefaultPolicy'), ...frameworkRoles]) {
+        suppressNagFindings(scope, [{
+          id: 'AwsSolutions-IAM5',
+          reason: 'Writing to the log group given to ByoipFunctions.configure() takes its log streams (":*"), as aws-cdk-lib grants it.',
+          appliesTo: [userLogs],
+        }]);
+      }
     }
     suppressNagFindings(provider.node.findChild('waiter-state-machine'), [
       {
@@ -218,17 +239,6 @@ export class PoolAddressesProvider extends Construct {
 
 const PROVIDER_ID = 'SesByoipPoolAddresses';
 
-/**
- * The latest Node.js runtime this aws-cdk-lib knows, as cdk-nag's
- * AwsSolutions-L1 expects (the handler's bundle targets Node.js 20 and up).
- */
-function latestNodeRuntime(): lambda.Runtime {
-  const version = (runtime: lambda.Runtime) => Number(/^nodejs(\d+)/.exec(runtime.name)?.[1] ?? 0);
-  return lambda.Runtime.ALL
-    .filter((runtime) => runtime.family === lambda.RuntimeFamily.NODEJS && /^nodejs\d+\.x$/.test(runtime.name))
-    .reduce((latest, runtime) => (version(runtime) > version(latest) ? runtime : latest));
-}
-
 function poolArn(stack: Stack, name: string): string {
-  return stack.formatArn({ service: 'ses', resource: 'dedicated-ip-pool', resourceName: name });
+  return sesArn(stack, 'dedicated-ip-pool', name);
 }

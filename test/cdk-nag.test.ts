@@ -5,12 +5,14 @@
  */
 import { App, Aspects, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV3 } from 'cdk-nag-v3';
 import { ENV } from './helpers';
-import { ByoipSendingPool, WarmupMode } from '../src';
+import { ByoipFunctions, ByoipFunctionsProps, ByoipSendingPool, WarmupMode } from '../src';
 
 /** A stack with two pools (one warm, one not) and, if asked, a resource that breaks a rule. */
 function stackWithPools(withViolation = false, app = new App()): { app: App; stack: Stack } {
@@ -120,4 +122,68 @@ test('the tag-limited move grant on dedicated-ip-pool/* has its own suppression,
     expect.stringContaining('GetDedicatedIps'),
     expect.stringMatching(/PutDedicatedIpInPool .*aws:ResourceTag\/cdk-ses-byoip:stack-id/),
   ]);
+});
+
+/** Stacks whose functions were shaped with ByoipFunctions.configure, before or after their pools. */
+const CONFIGURED: Array<[string, (stack: Stack) => ByoipFunctionsProps, boolean]> = [
+  ['a pinned older runtime, set before the pools', () => ({ runtime: lambda.Runtime.NODEJS_20_X }), true],
+  ['a pinned older runtime, set after the pools', () => ({ runtime: lambda.Runtime.NODEJS_22_X }), false],
+  ['a log group given by name (its ARN ends in ":*")', (stack) => ({ logGroup: logs.LogGroup.fromLogGroupName(stack, 'Shared', 'mail') }), true],
+  ['a log group of the stack and a pinned runtime', (stack) => ({ logGroup: new logs.LogGroup(stack, 'Shared'), runtime: lambda.Runtime.NODEJS_20_X }), true],
+];
+
+describe.each(CONFIGURED)('with %s', (_name, settings, before) => {
+  function configured(): { app: App; stack: Stack } {
+    const app = new App();
+    const stack = new Stack(app, 'Mail', { env: ENV });
+    if (before) {
+      ByoipFunctions.configure(stack, settings(stack));
+    }
+    new ByoipSendingPool(stack, 'Warm', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
+    new ByoipSendingPool(stack, 'Plain', { cidr: '8.8.9.0/24', dedicatedIpPoolName: 'byoip-plain' });
+    if (!before) {
+      ByoipFunctions.configure(stack, settings(stack));
+    }
+    return { app, stack };
+  }
+
+  test('cdk-nag 2 finds nothing in the library\'s resources', () => {
+    const { app, stack } = configured();
+    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  test('cdk-nag 3 finds nothing in the library\'s resources', () => {
+    const { stack } = configured();
+    expect(new AwsSolutionsChecksV3().validateScope(stack)).toEqual({ success: true, violations: [] });
+  });
+});
+
+test('AwsSolutions-L1 is suppressed only for a runtime pinned older than the latest, on each of the five functions, saying why', () => {
+  const l1 = (stack: Stack) => stack.node.findAll()
+    .flatMap((c) => ((c as { getMetadata?: (key: string) => { rules_to_suppress?: Array<{ id: string; reason: string }> } })
+      .getMetadata?.('cdk_nag')?.rules_to_suppress ?? []))
+    .filter((s) => s.id === 'AwsSolutions-L1');
+  const withRuntime = (runtime?: lambda.Runtime) => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    if (runtime) {
+      ByoipFunctions.configure(stack, { runtime });
+    }
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    return stack;
+  };
+  expect(l1(withRuntime())).toEqual([]);
+  const latest = lambda.Runtime.ALL.filter((r) => /^nodejs\d+\.x$/.test(r.name))
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).pop();
+  expect(l1(withRuntime(latest))).toEqual([]);
+
+  const pinned = withRuntime(lambda.Runtime.NODEJS_20_X);
+  expect(l1(pinned)).toEqual(Array(5).fill({
+    id: 'AwsSolutions-L1',
+    reason: 'The runtime nodejs20.x was pinned with ByoipFunctions.configure() for this stack, instead of the latest Node.js runtime that aws-cdk-lib knows.',
+  }));
+  const acknowledged = JSON.stringify(pinned.node.findAll().map((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')));
+  expect(acknowledged.match(/"AwsSolutions-L1"/g)).toHaveLength(5);
 });

@@ -1,7 +1,9 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { ENV } from './helpers';
-import { ByoipSendingPool, WarmupMode } from '../src';
+import { ByoipFunctions, ByoipSendingPool, WarmupMode } from '../src';
 
 /** The ARN of a pool of the test account and Region, as the template writes it. */
 function poolArn(name: string | { Ref: string }) {
@@ -139,6 +141,43 @@ describe('the provider', () => {
     expect(resource.Properties.ServiceToken).toEqual({
       'Fn::GetAtt': ['SesByoipPoolAddressesProviderframeworkonEvent225FDD20', 'Arn'],
     });
+  });
+
+  // ByoipFunctions.configure settings: none may change the ServiceToken
+  // (CloudFormation refuses a changed one) or a logical ID.
+  const SETTINGS: Array<[string, (stack: Stack) => void, (stack: Stack) => void]> = [
+    ['no setting', () => {}, () => {}],
+    ['a runtime, a log retention and removal policy', (stack) => ByoipFunctions.configure(stack, {
+      runtime: lambda.Runtime.NODEJS_20_X, logRetention: logs.RetentionDays.ONE_DAY, logRemovalPolicy: RemovalPolicy.DESTROY,
+    }), () => {}],
+    ['the same, set after the pool', () => {}, (stack) => ByoipFunctions.configure(stack, {
+      runtime: lambda.Runtime.NODEJS_22_X, logRetention: logs.RetentionDays.INFINITE, logRemovalPolicy: RemovalPolicy.DESTROY,
+    })],
+    ['a runtime and a log group', (stack) => ByoipFunctions.configure(stack, {
+      runtime: lambda.Runtime.NODEJS_20_X, logGroup: new logs.LogGroup(stack, 'Shared'),
+    }), () => {}],
+  ];
+
+  test.each(SETTINGS)('keeps the ServiceToken and every logical ID of the custom resource and the provider\'s functions with %s', (_name, before, after) => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    before(stack);
+    new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    after(stack);
+    const template = Template.fromStack(stack);
+    const [[logicalId, resource]] = Object.entries(template.findResources('Custom::SesByoipPoolAddresses'));
+    // The values of the first release (as in the test above).
+    expect(logicalId).toBe('SendingPoolAddresses2A762892');
+    expect(resource.Properties.ServiceToken).toEqual({
+      'Fn::GetAtt': ['SesByoipPoolAddressesProviderframeworkonEvent225FDD20', 'Arn'],
+    });
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual([
+      'SesByoipPoolAddressesIsComplete06E57609',
+      'SesByoipPoolAddressesOnEventD9449E30',
+      'SesByoipPoolAddressesProviderframeworkisComplete6D0ABB81',
+      'SesByoipPoolAddressesProviderframeworkonEvent225FDD20',
+      'SesByoipPoolAddressesProviderframeworkonTimeout67FAE719',
+    ]);
+    expect(Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))).toEqual(['SesByoipPoolAddressesProviderwaiterstatemachine0757A981']);
   });
 
   test('may set warm-up only when a pool asks for it (SES grants that action on "*" only)', () => {
