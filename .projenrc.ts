@@ -84,8 +84,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // ignores asset changes; the templates are what it verifies).
   gitignore: ['cdk.out/', '/.jsii.tabl.json'],
   npmignoreEnabled: true,
+  // The npm package holds what users run: lib/, the bundles in assets/, the
+  // jsii assembly and the docs of its page. Not the benchmarks, the rosetta
+  // fixtures or docs/ (README's relative links resolve to the repository).
   npmIgnoreOptions: {
-    ignorePatterns: ['/examples/', '/.ci/', 'cdk.out'],
+    ignorePatterns: ['/examples/', '/.ci/', 'cdk.out', '/bench/', '/rosetta/', '/docs/'],
   },
 });
 
