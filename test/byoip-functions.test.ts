@@ -25,21 +25,26 @@ const LATEST = lambda.Runtime.ALL
   .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
   .pop();
 
+/** The library's two log groups, with this retention (days) and deletion policy. */
+function expectLibraryLogGroups(template: Template, days: number, policy: 'Retain' | 'Delete'): void {
+  template.resourceCountIs('AWS::Logs::LogGroup', 2);
+  for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+    expect(logGroup).toEqual({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: days },
+      DeletionPolicy: policy,
+      UpdateReplacePolicy: policy,
+    });
+  }
+}
+
 describe('ByoipFunctions.configure', () => {
   test('by default, every function runs on the latest Node.js runtime and logs to two log groups kept three months and retained', () => {
     const stack = newStack();
     pool(stack);
     const template = Template.fromStack(stack);
     expect(runtimes(template)).toEqual(Array(5).fill(LATEST));
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
-    for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
-      expect(logGroup).toEqual({
-        Type: 'AWS::Logs::LogGroup',
-        Properties: { RetentionInDays: 90 },
-        DeletionPolicy: 'Retain',
-        UpdateReplacePolicy: 'Retain',
-      });
-    }
+    expectLibraryLogGroups(template, 90, 'Retain');
   });
 
   test.each([
@@ -76,15 +81,7 @@ describe('ByoipFunctions.configure', () => {
       ByoipFunctions.configure(stack, settings);
     }
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
-    for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
-      expect(logGroup).toEqual({
-        Type: 'AWS::Logs::LogGroup',
-        Properties: { RetentionInDays: 365 },
-        DeletionPolicy: 'Delete',
-        UpdateReplacePolicy: 'Delete',
-      });
-    }
+    expectLibraryLogGroups(template, 365, 'Delete');
   });
 
   test('keeps the logs forever with RetentionDays.INFINITE, as logs.LogGroup renders it', () => {
