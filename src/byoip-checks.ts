@@ -1,7 +1,7 @@
 import { AspectPriority, Aspects, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { ByoipSendingPool } from './byoip-sending-pool';
-import { honourValidationsAcknowledgement } from './private/acknowledgements';
+import { honourAppAcknowledgement, honourValidationsAcknowledgement } from './private/acknowledgements';
 import { quote } from './private/display';
 import { isBrandedPool } from './private/pool-brand';
 import { checkClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
@@ -105,6 +105,7 @@ export class ByoipChecks implements IAspect {
     // (see private/acknowledgements.ts). Not a change to the tree: it only
     // drops a warning the user asked to drop.
     honourValidationsAcknowledgement(pool, ByoipRuleId.DOCUMENTATION_RANGE);
+    honourAppAcknowledgement(pool, ByoipRuleId.DOCUMENTATION_RANGE);
     if (!pool[VALIDATION_MARK]) {
       Object.defineProperty(pool, VALIDATION_MARK, { value: true });
       pool.node.addValidation({ validate: () => AppReport.for(pool).messagesFor(pool) });
@@ -264,7 +265,13 @@ function collectPools(root: IConstruct): PoolRecord[] {
  */
 function contextQuota(pool: IConstruct): Pick<PoolRecord, 'maxRangesPerRegion' | 'quotaSource'> {
   const limit = parseContextQuota(pool.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
-  return typeof limit === 'number' ? { maxRangesPerRegion: limit, quotaSource: 'context' } : {};
+  if (typeof limit === 'object') {
+    // A bad value is its own error: until it is fixed the quota is unknown,
+    // and judging the ranges by SES's default would add an error that the
+    // fix of the value may make moot.
+    return { maxRangesPerRegion: Number.MAX_SAFE_INTEGER, quotaSource: 'context' };
+  }
+  return limit === undefined ? {} : { maxRangesPerRegion: limit, quotaSource: 'context' };
 }
 
 /**
@@ -283,7 +290,7 @@ function parseContextQuota(value: unknown): number | Finding | undefined {
   return {
     ruleId: ByoipRuleId.REGIONAL_QUOTA,
     severity: 'error',
-    problem: `the context key ${MAX_RANGES_CONTEXT_KEY} is ${typeof value === 'string' ? quote(value) : quote(JSON.stringify(value))}, which is not a number of ranges, so the BYOIP quota cannot be checked.`,
+    problem: `the context key ${MAX_RANGES_CONTEXT_KEY} is ${typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value)}, which is not a number of ranges, so the BYOIP quota cannot be checked.`,
     allowed: `a whole number of at least 1: the BYOIP ranges per Region that AWS allows your account (${DEFAULT_MAX_RANGES_PER_REGION} unless AWS raised it).`,
     fix: `set it to a number, e.g. "${MAX_RANGES_CONTEXT_KEY}": 8 in the context of cdk.json or -c ${MAX_RANGES_CONTEXT_KEY}=8, or remove it to use SES's default of ${DEFAULT_MAX_RANGES_PER_REGION}.`,
   };

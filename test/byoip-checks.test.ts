@@ -506,12 +506,22 @@ describe('an explicit ByoipChecks replaces the default', () => {
       expect(message).toContain('Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 }))');
     });
 
-    test.each(['eight', '0', '-1', '1.5', true])('fails once, naming the key and the value, for %p', (value) => {
+    test.each([
+      ['eight', '"eight"'], ['0', '"0"'], ['-1', '"-1"'], ['1.5', '"1.5"'], [0, '0'], [2.5, '2.5'], [true, 'true'],
+    ])('fails once, naming the key and the value, for %p', (value, shown) => {
       const app = new App({ context: { [KEY]: value } });
       addPools(new Stack(app, 'Mail', { env: EAST }), ranges(2));
       const message = synthError(app);
       expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-RegionalQuota']);
-      expect(message).toContain(`the context key ${KEY} is ${JSON.stringify(String(value))}, which is not a number of ranges`);
+      expect(message).toContain(`the context key ${KEY} is ${shown}, which is not a number of ranges`);
+    });
+
+    test('a bad value is the only quota error, even with more ranges than SES\'s default', () => {
+      const app = new App({ context: { [KEY]: 'abc' } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(6));
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-RegionalQuota']);
+      expect(message).toContain('is "abc", which is not a number of ranges');
     });
 
     test('a bad value is not reported for pools that an explicit ByoipChecks governs', () => {

@@ -10,6 +10,11 @@
  * (aws/aws-cdk#37764): it acknowledges `annotation::<id>` only. It does
  * record what it acknowledged, in construct metadata, so the library reads
  * that and acknowledges its own warning in the form that works.
+ *
+ * `Annotations.of(app).acknowledgeWarning(id)` called on the App before the
+ * warning is added is lost too: aws-cdk-lib (2.257 at least) looks for
+ * earlier acknowledgements on the scopes between the App and the construct,
+ * never on the App itself. The library looks there as well.
  */
 import { Annotations, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
@@ -35,6 +40,27 @@ export function honourValidationsAcknowledgement(construct: IConstruct, id: stri
         }
       }
     }
+  }
+}
+
+/**
+ * Where aws-cdk-lib keeps the acknowledgeWarning() calls of an App: an
+ * object on the App under this symbol, with `acks`, a Map from construct
+ * path ('' for the App) to a Set of IDs. Internal to aws-cdk-lib; read
+ * defensively (nothing happens if its shape changes), and pinned by a test.
+ */
+const CDK_ACKNOWLEDGEMENTS = Symbol.for('@aws-cdk/core.Acknowledgements');
+
+/**
+ * If `Annotations.of(app).acknowledgeWarning(id)` was called on the App of
+ * `construct`, acknowledges the warning `id` on `construct` (which also
+ * works when that call came before the warning was added).
+ */
+export function honourAppAcknowledgement(construct: IConstruct, id: string): void {
+  const store = (construct.node.root as unknown as Record<symbol, unknown>)[CDK_ACKNOWLEDGEMENTS] as { acks?: unknown } | undefined;
+  const atApp = store?.acks instanceof Map ? store.acks.get('') : undefined;
+  if (atApp instanceof Set && atApp.has(id)) {
+    Annotations.of(construct).acknowledgeWarning(id);
   }
 }
 

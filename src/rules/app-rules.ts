@@ -115,12 +115,14 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 /** SesByoip-MultiRegion: the range appears in several accounts or Regions (reported on `claim`, the later claimant). */
 function multiRegion(claim: RangeClaim, places: Map<string, RangeClaim[]>): Finding {
   const where = [...places.entries()].map(([env, cs]) => `${env} (${listSome(cs.map((c) => c.path))})`);
+  const duplicated = [...places.values()].some((cs) => cs.length > 1);
   return {
     ruleId: ByoipRuleId.MULTI_REGION,
     severity: 'error',
     problem: `range ${claim.range} is used in ${places.size} account/Region pairs: ${listSome(where)}; AWS approves a BYOIP range for one Region of one account.`,
     allowed: 'each range in one account and one Region.',
-    fix: `keep ${claim.range} only in the stack of the account and Region named in your AWS approval, and remove it from the others.`,
+    fix: `keep ${claim.range} only in the stack of the account and Region named in your AWS approval, and remove it from the others` +
+      (duplicated ? ', keeping one ByoipSendingPool for it there.' : '.'),
   };
 }
 
@@ -137,6 +139,24 @@ function duplicateRange(claim: RangeClaim, sameRange: RangeClaim[]): Finding {
   };
 }
 
+/**
+ * How to raise the quota to `needed`, where it is set: an explicit
+ * ByoipChecks wins over the context key, and the nearest one over one
+ * added higher up, so only raising that one helps.
+ */
+function raiseQuota(source: QuotaSource | undefined, needed: number): string {
+  const contextKey = `"${MAX_RANGES_CONTEXT_KEY}": ${needed} in the context of cdk.json (or -c ${MAX_RANGES_CONTEXT_KEY}=${needed})`;
+  switch (source) {
+    case 'ByoipChecks':
+      return `raise the maxRangesPerRegion of the ByoipChecks that governs these pools (the nearest one above them) to ${needed}: ` +
+        'it wins over the context key and over instances added higher up';
+    case 'context':
+      return `set it to ${needed}: ${contextKey}`;
+    default:
+      return `declare it once: ${contextKey}, or Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: ${needed} }))`;
+  }
+}
+
 /** SesByoip-RegionalQuota: more distinct ranges in one account and Region than the quota. */
 function regionalQuota(claim: RangeClaim, ranges: string[], rank: number, { limit, source }: Quota): Finding {
   const setBy = {
@@ -148,8 +168,6 @@ function regionalQuota(claim: RangeClaim, ranges: string[], rank: number, { limi
     severity: 'error',
     problem: `account ${claim.account} in Region ${claim.region} has ${ranges.length} distinct BYOIP ranges in this app (${listSome(ranges)}), more than its quota of ${limit}; range ${claim.range} is number ${rank}.`,
     allowed: `at most ${limit} range${limit === 1 ? '' : 's'} per Region per account (${source ? setBy[source] : "SES's default BYOIP quota"}).`,
-    fix: 'remove ranges from this account and Region, or, if AWS raised your quota, declare it once: ' +
-      `"${MAX_RANGES_CONTEXT_KEY}": ${ranges.length} in the context of cdk.json (or -c ${MAX_RANGES_CONTEXT_KEY}=${ranges.length}), ` +
-      `or Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: ${ranges.length} })).`,
+    fix: `remove ranges from this account and Region, or, if AWS raised your quota, ${raiseQuota(source, ranges.length)}.`,
   };
 }

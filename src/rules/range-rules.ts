@@ -128,8 +128,13 @@ function prefixLength(cidr: string, parsed: ParsedCidr): Finding | undefined {
     fix = example
       ? `bring the whole /24 that contains it, "${example}", if that is the range AWS approved.`
       : 'use the whole public /24 that AWS approved for this account and Region.';
+  } else if (example) {
+    fix = `create one ByoipSendingPool per /24 that AWS approved, e.g. "${example}" (each counts toward the account's BYOIP quota in the Region).`;
   } else {
-    fix = `create one ByoipSendingPool per /24 that AWS approved${example ? `, e.g. "${example}"` : ''} (each counts toward the account's BYOIP quota in the Region).`;
+    // No /24 of it can be deployed if the whole block is not public: say so.
+    const block = NON_PUBLIC_BLOCKS.find((b) => b.range.contains(new Ipv4Range(Ipv4Range.containing(parsed.address, n).network, n)));
+    fix = 'create one ByoipSendingPool per public /24 that AWS approved (each counts toward the account\'s BYOIP quota in the Region)' +
+      (block ? `; none of this block can be: all of it is ${block.name} address space (${block.rfc}), not routed on the public Internet.` : '.');
   }
   return {
     ruleId: ByoipRuleId.PREFIX_LENGTH,

@@ -108,6 +108,22 @@ describe('checkClaims', () => {
     });
   });
 
+  test.each([
+    [undefined, 'declare it once: "cdk-ses-byoip:maxRangesPerRegion": 6 in the context of cdk.json (or -c cdk-ses-byoip:maxRangesPerRegion=6), or Aspects.of(app).add(new ByoipChecks({ maxRangesPerRegion: 6 }))'],
+    ['context', 'set it to 6: "cdk-ses-byoip:maxRangesPerRegion": 6 in the context of cdk.json (or -c cdk-ses-byoip:maxRangesPerRegion=6)'],
+    ['ByoipChecks', 'raise the maxRangesPerRegion of the ByoipChecks that governs these pools (the nearest one above them) to 6: it wins over the context key and over instances added higher up'],
+  ] as const)('RegionalQuota set by %s: the fix raises it where it is set', (source, howToRaise) => {
+    const claims = ranges(6).map((r, i) => ({ ...claim(r, `P${i + 1}`, undefined, source ? 5 : undefined), quotaSource: source }));
+    expect(checkClaims(claims).get(claims[5])!.fix).toBe(`remove ranges from this account and Region, or, if AWS raised your quota, ${howToRaise}.`);
+  });
+
+  test('MultiRegion with a duplicate inside one Region says to keep one pool there', () => {
+    const claims = [claim('8.8.8.0/24', 'A/P'), claim('8.8.8.0/24', 'A/Q'), claim('8.8.8.0/24', 'B/P', '111111111111/eu-west-1')];
+    expect(checkClaims(claims).get(claims[2])!.fix).toBe(
+      'keep 8.8.8.0/24 only in the stack of the account and Region named in your AWS approval, and remove it from the others, keeping one ByoipSendingPool for it there.',
+    );
+  });
+
   test('one rule per claim: the quota is reported on a range that has no other finding', () => {
     const claims = [...ranges(6).map((r, i) => claim(r, `P${i + 1}`)), claim('8.8.6.0/24', 'Again')];
     expect(rulesByPath(claims)).toEqual({

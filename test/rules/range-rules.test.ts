@@ -178,10 +178,18 @@ describe('checkRange', () => {
       expect(suggested(cidr)).toEqual([expected]);
     });
 
-    test('a private /23 is told what is needed without an example', () => {
+    test('a private /23 is told what is needed without an example, and that none of it can be', () => {
       const verdict = checkRange('10.0.0.0/23');
       expect(!verdict.accepted && verdict.finding.fix).toBe(
-        'create one ByoipSendingPool per /24 that AWS approved (each counts toward the account\'s BYOIP quota in the Region).',
+        'create one ByoipSendingPool per public /24 that AWS approved (each counts toward the account\'s BYOIP quota in the Region);' +
+          ' none of this block can be: all of it is Private-Use address space (RFC 1918), not routed on the public Internet.',
+      );
+    });
+
+    test('0.0.0.0/0 is told what is needed without an example', () => {
+      const verdict = checkRange('0.0.0.0/0');
+      expect(!verdict.accepted && verdict.finding.fix).toBe(
+        'create one ByoipSendingPool per public /24 that AWS approved (each counts toward the account\'s BYOIP quota in the Region).',
       );
     });
 
