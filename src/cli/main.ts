@@ -208,7 +208,9 @@ function parse<T extends Options>(args: readonly string[], options: T) {
   try {
     parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
-    throw new InvalidInput([`${(error as Error).message.split('\n')[0]} (see --help).`]);
+    // Node's message may take several lines (e.g. a value that looks like an option): keep them all, on one line.
+    const message = (error as Error).message.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => line.replace(/[.?]?$/, (end) => end || '.')).join(' ');
+    throw new InvalidInput([`${message} See ses-byoip --help.`]);
   }
   const given = new Map<string, string[]>();
   for (const token of parsed.tokens) {

@@ -160,7 +160,9 @@ function requestFix(ruleId: string, cidr: string): string {
       return 'write the /24 as your Regional Internet Registry lists it: four numbers from 0 to 255, the last one 0, then /24.';
     case ByoipRuleId.PREFIX_LENGTH:
       return parsed.ok && parsed.value.prefixLength < BYOIP_PREFIX_LENGTH
-        ? `AWS approves one /24 per request: send one request per /24 of the block${example ? `, e.g. one for "${example}"` : ''} (each counts toward the account's BYOIP quota in the Region).`
+        ? (example
+          ? `AWS approves one /24 per request: send one request per /24 of the block, e.g. one for "${example}" (each counts toward the account's BYOIP quota in the Region).`
+          : 'AWS approves one public /24 per request: send one request for each public /24 registered to your organization that you want to bring (each counts toward the account\'s BYOIP quota in the Region).')
         : `AWS approves whole /24 ranges only: ask for the /24 that contains it${example ? `, "${example}"` : ''}, if it is registered to your organization.`;
     case ByoipRuleId.HOST_BITS:
       return `give the /24 by its first address, ending in .0${example ? ` ("${example}")` : ''}, if that is the range registered to your organization.`;

@@ -137,8 +137,8 @@ describe('range findings in request terms', () => {
 
   test.each([
     ['8.8.8.0/23', 'SesByoip-PrefixLength', 'AWS approves one /24 per request: send one request per /24 of the block, e.g. one for "8.8.8.0/24" (each counts toward the account\'s BYOIP quota in the Region).'],
-    ['10.0.0.0/23', 'SesByoip-PrefixLength', 'AWS approves one /24 per request: send one request per /24 of the block (each counts toward the account\'s BYOIP quota in the Region).'],
-    ['0.0.0.0/0', 'SesByoip-PrefixLength', 'AWS approves one /24 per request: send one request per /24 of the block (each counts toward the account\'s BYOIP quota in the Region).'],
+    ['10.0.0.0/23', 'SesByoip-PrefixLength', 'AWS approves one public /24 per request: send one request for each public /24 registered to your organization that you want to bring (each counts toward the account\'s BYOIP quota in the Region).'],
+    ['0.0.0.0/0', 'SesByoip-PrefixLength', 'AWS approves one public /24 per request: send one request for each public /24 registered to your organization that you want to bring (each counts toward the account\'s BYOIP quota in the Region).'],
     ['8.8.8.0/25', 'SesByoip-PrefixLength', 'AWS approves whole /24 ranges only: ask for the /24 that contains it, "8.8.8.0/24", if it is registered to your organization.'],
     ['203.0.113.0/25', 'SesByoip-PrefixLength', 'AWS approves whole /24 ranges only: ask for the /24 that contains it, if it is registered to your organization.'],
     ['8.8.8.7/24', 'SesByoip-HostBits', 'give the /24 by its first address, ending in .0 ("8.8.8.0/24"), if that is the range registered to your organization.'],

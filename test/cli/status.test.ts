@@ -157,8 +157,10 @@ describe('ses-byoip, invalid input and help', () => {
   test.each([
     [['status', '--cidr', '10.0.0.0/24'], /^ses-byoip: \[SesByoip-NotPublic\] /],
     [['status'], /^ses-byoip: --cidr is required/],
-    [['status', '--cidr', RANGE, '--colour'], /^ses-byoip: Unknown option '--colour'.* \(see --help\)\.$/m],
-    [['status', RANGE], /^ses-byoip: Unexpected argument '8\.8\.8\.0\/24'.*\(see --help\)\.$/m],
+    [['status', '--cidr', RANGE, '--colour'], /^ses-byoip: Unknown option '--colour'\. See ses-byoip --help\.$/m],
+    [['status', RANGE], /^ses-byoip: Unexpected argument '8\.8\.8\.0\/24'\. This command does not take positional arguments\. See ses-byoip --help\.$/m],
+    // Node's advice for a value that looks like an option is kept, on one line.
+    [['status', '--cidr', '--pool', 'x'], /^ses-byoip: Option '--cidr' argument is ambiguous\. Did you forget to specify the option argument for '--cidr'\? .* See ses-byoip --help\.$/m],
     [['deploy'], /^ses-byoip: Unknown command "deploy": use "request" or "status"/],
     [['status', '--cidr', RANGE, '--region', 'bad region!'], /^ses-byoip: --region "bad region!" is not an AWS Region name/],
     [['status', '--cidr', RANGE, '--pool', 'ses-default-dedicated-pool'], /^ses-byoip: --pool "ses-default-dedicated-pool" cannot hold a BYOIP range/],
