@@ -48,6 +48,8 @@ export interface ByoipFunctionsProps {
    * of the deploy that moved the addresses: for audits, and to debug a
    * destroy that failed. Not with `logGroup`.
    *
+   * RETAIN or DESTROY (log groups take no snapshot).
+   *
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
@@ -92,6 +94,10 @@ function validate(stack: Stack, props: ByoipFunctionsProps): void {
   if (props.logGroup && withLogGroup.length > 0) {
     throw new Error(`${where} got logGroup together with ${withLogGroup.join(' and ')}. With logGroup the library creates ` +
       'no log group: set retention and removal policy on your log group, and leave logRetention and logRemovalPolicy out.');
+  }
+  if (props.logRemovalPolicy === RemovalPolicy.SNAPSHOT) {
+    throw new Error(`${where} got logRemovalPolicy SNAPSHOT, which log groups do not support. ` +
+      'Use RemovalPolicy.RETAIN (the default: the logs outlive the stack) or RemovalPolicy.DESTROY.');
   }
   const runtime = props.runtime;
   if (runtime === undefined) {

@@ -211,6 +211,13 @@ describe('ByoipFunctions.configure errors', () => {
       'no log group: set retention and removal policy on your log group, and leave logRetention and logRemovalPolicy out.'));
   });
 
+  test('fails with logRemovalPolicy SNAPSHOT, which log groups do not support', () => {
+    const stack = newStack();
+    expect(() => ByoipFunctions.configure(stack, { logRemovalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(new Error(
+      "ByoipFunctions.configure() for stack 'Mail' got logRemovalPolicy SNAPSHOT, which log groups do not support. " +
+      'Use RemovalPolicy.RETAIN (the default: the logs outlive the stack) or RemovalPolicy.DESTROY.'));
+  });
+
   test.each([
     ['python3.12', lambda.Runtime.PYTHON_3_12],
     ['provided.al2023', lambda.Runtime.PROVIDED_AL2023],
