@@ -5,6 +5,7 @@
  *
  * CloudFormation hands every property to the handler as a string.
  */
+import { formatIpv4, hasHostBits, Ipv4Range, parseIpv4Cidr, rangeOf } from '../range/ipv4-cidr';
 import { WarmupMode } from '../warmup-mode';
 
 /** The CloudFormation type of the custom resource. */
@@ -26,7 +27,28 @@ export type PoolAddressesProperties = {
   readonly Warmup: WarmupMode;
   /** "true" or "false": whether addresses found in another named pool may be taken. */
   readonly AdoptAddressesFromOtherPools: 'true' | 'false';
+  /**
+   * The part of the range this pool takes: canonical CIDR blocks inside
+   * Cidr, /24 to /32. Absent (as in every template before it existed): the
+   * whole range.
+   */
+  readonly Addresses?: readonly string[];
+  /**
+   * The other pools of the same stack that take part of the same range, one
+   * string each, "<pool name>|<block>,<block>..." (see renderSiblingClaim).
+   * Their addresses are not foreign to this pool: addresses move between
+   * the two in one deploy, and this pool leaves in place the addresses that
+   * a sibling takes. Absent: no sibling.
+   */
+  readonly SiblingClaims?: readonly string[];
 };
+
+/** The part of a range that one pool takes. */
+export interface PoolClaim {
+  readonly poolName: string;
+  /** Canonical CIDR blocks inside the range. */
+  readonly addresses: readonly string[];
+}
 
 /** The properties, parsed and checked. */
 export interface PoolAddressesSettings {
@@ -34,6 +56,10 @@ export interface PoolAddressesSettings {
   readonly poolName: string;
   readonly warmup: WarmupMode;
   readonly adoptAddressesFromOtherPools: boolean;
+  /** The blocks of the range this pool takes; undefined: the whole range. */
+  readonly addresses?: readonly string[];
+  /** The other pools of the stack that take part of the range. */
+  readonly siblings?: readonly PoolClaim[];
 }
 
 /** Renders the properties for the custom resource (synthesis side). */
@@ -43,7 +69,15 @@ export function renderProperties(settings: PoolAddressesSettings): PoolAddresses
     PoolName: settings.poolName,
     Warmup: settings.warmup,
     AdoptAddressesFromOtherPools: settings.adoptAddressesFromOtherPools ? 'true' : 'false',
+    // Only when given: a template without them is the same as before they existed.
+    ...(settings.addresses !== undefined ? { Addresses: [...settings.addresses] } : {}),
+    ...(settings.siblings !== undefined && settings.siblings.length > 0 ? { SiblingClaims: settings.siblings.map(renderSiblingClaim) } : {}),
   };
+}
+
+/** One entry of SiblingClaims: "<pool name>|<block>,<block>..." (the pool name may be a token). */
+export function renderSiblingClaim(claim: PoolClaim): string {
+  return `${claim.poolName}|${claim.addresses.join(',')}`;
 }
 
 /**
@@ -67,12 +101,73 @@ export function parseProperties(raw: Record<string, unknown> | undefined): PoolA
   if (adopt !== 'true' && adopt !== 'false') {
     throw new Error(`The custom resource property AdoptAddressesFromOtherPools must be "true" or "false", got ${JSON.stringify(adopt)}.`);
   }
+  const cidr = text('Cidr');
+  const range = parseRange(cidr);
+  const addresses = props.Addresses === undefined ? undefined : blocksOf('Addresses', props.Addresses, range);
+  const siblings = props.SiblingClaims === undefined ? undefined : listOf('SiblingClaims', props.SiblingClaims).map((entry) => {
+    const [poolName, blocks, ...rest] = entry.split('|');
+    if (rest.length > 0 || !POOL_NAME.test(poolName ?? '') || !blocks) {
+      throw new Error(`The custom resource property SiblingClaims must hold "<pool name>|<block>,<block>..." entries, got ${JSON.stringify(entry)}.`);
+    }
+    return { poolName, addresses: blocksOf('SiblingClaims', blocks.split(','), range) };
+  });
   return {
-    cidr: text('Cidr'),
+    cidr,
     poolName: text('PoolName'),
     warmup: warmup as WarmupMode,
     adoptAddressesFromOtherPools: adopt === 'true',
+    ...(addresses !== undefined ? { addresses } : {}),
+    ...(siblings !== undefined ? { siblings } : {}),
   };
+}
+
+/** The /24 of Cidr, if it is one (else the handler's own check reports it). */
+function parseRange(cidr: string): Ipv4Range | undefined {
+  const parsed = parseIpv4Cidr(cidr);
+  return parsed.ok && !hasHostBits(parsed.value) ? new Ipv4Range(parsed.value.address, parsed.value.prefixLength) : undefined;
+}
+
+/** A property that must be a list of strings. */
+function listOf(name: keyof PoolAddressesProperties, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw new Error(`The custom resource property ${name} must be a list of strings, got ${JSON.stringify(value)}.`);
+  }
+  return value as string[];
+}
+
+/** CIDR blocks, each canonical, /24 to /32 and inside `range`; at least one. */
+function blocksOf(name: keyof PoolAddressesProperties, value: unknown, range: Ipv4Range | undefined): string[] {
+  const blocks = listOf(name, value);
+  if (blocks.length === 0) {
+    throw new Error(`The custom resource property ${name} must name at least one CIDR block.`);
+  }
+  for (const block of blocks) {
+    const parsed = parseIpv4Cidr(block);
+    const ok = parsed.ok && !hasHostBits(parsed.value) && parsed.value.prefixLength >= 24 &&
+      (range === undefined || range.contains(new Ipv4Range(parsed.value.address, parsed.value.prefixLength)));
+    if (!ok) {
+      throw new Error(`The custom resource property ${name} holds ${JSON.stringify(block)}, which is not a CIDR block of /24 to /32 inside the range${range ? ` ${range.toString()}` : ''}.`);
+    }
+  }
+  return blocks;
+}
+
+/**
+ * The addresses (dotted decimal, ascending, without duplicates) that
+ * `blocks` name; the whole of `range` if `blocks` is undefined.
+ */
+export function addressesOfBlocks(range: Ipv4Range, blocks: readonly string[] | undefined): string[] {
+  if (blocks === undefined) {
+    return range.addresses();
+  }
+  const numbers = new Set<number>();
+  for (const block of blocks) {
+    const parsed = rangeOf(block);
+    for (let ip = parsed.network; ip <= parsed.last; ip++) {
+      numbers.add(ip);
+    }
+  }
+  return [...numbers].sort((a, b) => a - b).map(formatIpv4);
 }
 
 /** A dedicated IP pool name, as SES and CloudFormation take it. */

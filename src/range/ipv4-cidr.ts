@@ -212,3 +212,48 @@ export function rangeOf(text: string): Ipv4Range {
   }
   return new Ipv4Range(parsed.value.address, parsed.value.prefixLength);
 }
+
+/**
+ * The fewest CIDR blocks that hold exactly `addresses` (unsigned 32-bit
+ * integers, in any order, duplicates allowed), in ascending order: e.g.
+ * .0 to .63 and .128 give `x.y.z.0/26` and `x.y.z.128/32`.
+ */
+export function fewestBlocks(addresses: Iterable<number>): Ipv4Range[] {
+  const sorted = [...new Set(addresses)].sort((a, b) => a - b);
+  const blocks: Ipv4Range[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    // The contiguous run that starts here.
+    let end = i;
+    while (end + 1 < sorted.length && sorted[end + 1] === sorted[end] + 1) {
+      end++;
+    }
+    let start = sorted[i];
+    const last = sorted[end];
+    while (start <= last) {
+      // The largest block aligned at `start` that stays inside the run.
+      let prefix = 32;
+      while (prefix > 0) {
+        const size = 2 ** (32 - (prefix - 1));
+        if (start % size !== 0 || start + size - 1 > last) {
+          break;
+        }
+        prefix--;
+      }
+      const block = new Ipv4Range(start, prefix);
+      blocks.push(block);
+      start = block.last + 1;
+    }
+    i = end + 1;
+  }
+  return blocks;
+}
+
+/** The address in dotted decimal as an unsigned 32-bit integer (it must be valid). */
+export function ipv4ToNumber(address: string): number {
+  const parsed = parseDottedDecimal(address);
+  if (!parsed.ok) {
+    throw new RangeError(`${quote(address)} ${parsed.problem}`);
+  }
+  return parsed.value;
+}

@@ -1,6 +1,8 @@
 import {
+  fewestBlocks,
   formatIpv4,
   hasHostBits,
+  ipv4ToNumber,
   Ipv4Range,
   rangeOf,
   parseDottedDecimal,
@@ -192,5 +194,29 @@ describe('Ipv4Range', () => {
     expect(() => new Ipv4Range(-1, 24)).toThrow(/unsigned 32-bit integer/);
     expect(() => new Ipv4Range(2 ** 32, 24)).toThrow(/unsigned 32-bit integer/);
     expect(() => rangeOf('10.0.0.0')).toThrow(/no prefix length/);
+  });
+});
+
+describe('fewestBlocks', () => {
+  const blocks = (ips: string[]) => fewestBlocks(ips.map(ipv4ToNumber)).map(String);
+  const all = (cidr: string) => rangeOf(cidr).addresses();
+
+  test.each([
+    [[], []],
+    [['8.8.8.7'], ['8.8.8.7/32']],
+    [all('8.8.8.0/24'), ['8.8.8.0/24']],
+    [[...all('8.8.8.0/26'), '8.8.8.128'], ['8.8.8.0/26', '8.8.8.128/32']],
+    [all('8.8.8.0/24').slice(1), ['8.8.8.1/32', '8.8.8.2/31', '8.8.8.4/30', '8.8.8.8/29', '8.8.8.16/28', '8.8.8.32/27', '8.8.8.64/26', '8.8.8.128/25']],
+    [[...all('8.8.8.64/26'), ...all('8.8.8.0/26')].reverse(), ['8.8.8.0/25']],
+    [['8.8.8.1', '8.8.8.1', '8.8.8.2'], ['8.8.8.1/32', '8.8.8.2/32']],
+    [['8.8.8.255', '8.8.9.0'], ['8.8.8.255/32', '8.8.9.0/32']],
+  ])('%j gives %j', (ips, expected) => {
+    expect(blocks(ips)).toEqual(expected);
+  });
+
+  test('the blocks hold exactly the addresses given', () => {
+    const ips = all('8.8.8.0/24').filter((_, i) => (i * 7) % 5 !== 0);
+    const back = fewestBlocks(ips.map(ipv4ToNumber)).flatMap((b) => b.addresses());
+    expect(back).toEqual(ips);
   });
 });
