@@ -18,9 +18,18 @@
  */
 import { OutOfTime } from './pacer';
 import { addressesIn, assess, Assessment, foreignAddresses, someOf, warmupToWrite } from './plan';
-import { DEFAULT_POOL, parsePhysicalId, parseProperties, physicalIdOf, PoolAndRange, PoolAddressesSettings } from './resource-properties';
+import {
+  addressesOfBlocks,
+  DEFAULT_POOL,
+  parsePhysicalId,
+  parseProperties,
+  physicalIdOf,
+  PoolAndRange,
+  PoolAddressesSettings,
+} from './resource-properties';
 import { AccountState, errorMessage, SesCallError, SesGateway } from './ses-client';
 import { STACK_GOING_AWAY, UPDATE_ROLLBACK } from './stack-status';
+import { Ipv4Range } from '../range/ipv4-cidr';
 import { formatFinding } from '../rules/finding';
 import { checkRange } from '../rules/range-rules';
 import { WarmupMode } from '../warmup-mode';
@@ -249,21 +258,27 @@ function tryParse(raw: Record<string, unknown> | undefined): PoolAddressesSettin
 async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse> {
   const { settings } = change;
   const { poolName, cidr } = settings;
-  const { addresses, state, assessment } = await preflight(change, inv, 'operation');
+  const { addresses, range, state, assessment } = await preflight(change, inv, 'operation');
   const toMove = settings.adoptAddressesFromOtherPools
     ? [...assessment.toMove, ...foreignAddresses(assessment, addresses)]
     : [...assessment.toMove];
 
-  inv.log(`${cidr}: ${assessment.inPlace.length} of ${addresses.length} addresses already in pool ${poolName}, ${toMove.length} to move`);
+  inv.log(`${cidr}${settings.addresses ? ` (this pool's part: ${settings.addresses.join(', ')})` : ''}: ` +
+    `${assessment.inPlace.length} of ${addresses.length} addresses already in pool ${poolName}, ${toMove.length} to move`);
   const left = await writeEach(toMove, async (ip) => {
     if ((await inv.ses.moveToPool(ip, poolName)) === 'not-found') {
       throw new AddressGone(`SES no longer finds address ${ip} of ${cidr}, or pool ${poolName}, in account ${inv.account} in ${inv.region}.`);
     }
   }, { done: 'moved', writes: `moves into pool ${poolName}` }, change, inv);
 
+  // The range's addresses that this pool no longer takes (a split that
+  // changed) go to the sibling pool that takes them now, else back to the
+  // default pool.
+  const released = await releaseLeaving(change, range, state, inv);
+
   // What SES says after the writes is the truth: another deployer may have
   // moved the same addresses meanwhile. (Without writes, the first read is as fresh.)
-  const final = toMove.length > 0 ? await inv.ses.readPool(poolName) : state;
+  const final = toMove.length > 0 || released > 0 ? await inv.ses.readPool(poolName) : state;
   const meant = [...assessment.inPlace, ...toMove].filter((ip) => !left.has(ip));
   const astray = meant.filter((ip) => final.get(ip)?.pool !== poolName);
   if (astray.length > 0) {
@@ -415,8 +430,9 @@ async function release(event: ResourceEvent, inv: Invocation): Promise<IsComplet
  * pool, since the Provider framework may skip the handler on the DELETE that
  * follows a failed Create, and no DELETE follows a failed Update:
  * - a Create, or an Update that changed the range: back to the default pool;
- * - an Update that only renamed the pool: back to the old pool;
- * - an Update that changed neither: nothing (the addresses belong there);
+ * - an Update that renamed the pool or changed its part of the range: each
+ *   address where the previous properties put it (see putBackDestination);
+ * - an Update that changed none of these: nothing (the addresses belong there);
  * - an Update whose previous properties cannot be read: nothing (where the
  *   addresses belong is not known: when in doubt, move nothing).
  * Returns a sentence for the failure reason.
@@ -427,13 +443,22 @@ async function putBack(change: Change, inv: Invocation): Promise<string> {
     return `The previous properties could not be read (${change.previousUnreadable}), so nothing was put back: ` +
       `see where the addresses are with \`ses-byoip status --cidr ${settings.cidr} --pool ${settings.poolName}\`.`;
   }
-  if (previous && previous.cidr === settings.cidr && previous.poolName === settings.poolName) {
+  const verdict = checkRange(settings.cidr);
+  if (previous && previous.cidr === settings.cidr && previous.poolName === settings.poolName &&
+      (!verdict.accepted || sameAddresses(previous, settings, verdict.range))) {
     return 'The range stays in its pool.';
   }
-  const destination = previous && previous.cidr === settings.cidr ? previous.poolName : DEFAULT_POOL;
+  const destinationOf = putBackDestination(change);
+  const destinations = new Set<string>();
   try {
-    const moved = await moveOut(settings, destination, inv);
-    return moved === 0 ? 'Nothing was moved.' : `The ${moved} addresses moved so far were put back into ${destination}.`;
+    const moved = await moveOut(settings, (ip) => {
+      const destination = destinationOf(ip);
+      if (destination !== undefined) {
+        destinations.add(destination);
+      }
+      return destination;
+    }, inv);
+    return moved === 0 ? 'Nothing was moved.' : `The ${moved} addresses moved so far were put back into ${[...destinations].join(', ')}.`;
   } catch (error) {
     inv.log(`putting back failed: ${errorMessage(error)}`);
     const next = event.RequestType === 'Create'
@@ -444,19 +469,43 @@ async function putBack(change: Change, inv: Invocation): Promise<string> {
 }
 
 /**
+ * Where the put-back after a failed Create or Update sends each address of
+ * the range found in the target pool (undefined: it stays), restoring what
+ * the previous properties wanted:
+ * - a Create, or an Update that changed the range: the default pool;
+ * - an Update of the same range: the previous pool for the addresses it
+ *   took (so nothing moves when neither pool nor part changed), the pool of
+ *   a sibling that took an address before, else the default pool.
+ */
+function putBackDestination({ settings, previous }: Change): (ip: string) => string | undefined {
+  const range = checkRange(settings.cidr);
+  if (!previous || previous.cidr !== settings.cidr || !range.accepted) {
+    return () => DEFAULT_POOL;
+  }
+  const before = new Set(addressesOfBlocks(range.range, previous.addresses));
+  const siblingsBefore = siblingClaims(previous, range.range);
+  return (ip) => {
+    const destination = before.has(ip) ? previous.poolName : siblingsBefore.get(ip) ?? DEFAULT_POOL;
+    return destination === settings.poolName ? undefined : destination;
+  };
+}
+
+/**
  * Moves the addresses of `cidr` (or, with `wholePool`, every address) that
- * sit in `pool` into `destination`, then reads again, until none is left
- * there (an address may come back while this runs) or a pass moves nothing
- * (SES no longer finds the ones it lists). NotFound is fine: the address is
- * gone. Returns how many it moved.
+ * sit in `pool` into their destination (`destination`, a pool or a function
+ * of the address that gives undefined for an address that stays), then reads
+ * again, until none is left there (an address may come back while this
+ * runs) or a pass moves nothing (SES no longer finds the ones it lists).
+ * NotFound is fine: the address is gone. Returns how many it moved.
  */
 async function moveOut(
   { cidr, poolName: pool }: PoolAndRange,
-  destination: string,
+  destination: string | ((ip: string) => string | undefined),
   inv: Invocation,
   check: () => void = () => {},
   wholePool = false,
 ): Promise<number> {
+  const destinationOf = typeof destination === 'string' ? () => destination : destination;
   const verdict = checkRange(cidr);
   if (!verdict.accepted || pool === DEFAULT_POOL) {
     inv.log(`nothing to move out for ${cidr} in pool ${pool}`);
@@ -467,18 +516,20 @@ async function moveOut(
   let moved = 0;
   for (;;) {
     const state = await inv.ses.readAccountState();
-    const inPool = wholePool ? [...state.values()].filter((a) => a.pool === pool).map((a) => a.ip) : addressesIn(range, state, pool);
+    const inPool = (wholePool ? [...state.values()].filter((a) => a.pool === pool).map((a) => a.ip) : addressesIn(range, state, pool))
+      .filter((ip) => destinationOf(ip) !== undefined);
     if (inPool.length === 0) {
       inv.log(`${what}: no address is left to move`, statsOf(inv));
       return moved;
     }
     const others = inPool.filter((ip) => !range.includes(ip));
-    inv.log(`${what}: ${inPool.length} addresses to move to ${destination}` +
+    const targets = [...new Set(inPool.map((ip) => destinationOf(ip)))];
+    inv.log(`${what}: ${inPool.length} addresses to move to ${targets.join(', ')}` +
       (others.length > 0 ? `, ${others.length} of them outside ${cidr} (${someOf(others)})` : ''));
     let movedThisPass = 0;
     for (const [index, ip] of inPool.entries()) {
       check();
-      if ((await inv.ses.moveToPool(ip, destination)) === 'moved') {
+      if ((await inv.ses.moveToPool(ip, destinationOf(ip)!)) === 'moved') {
         movedThisPass++;
       }
       logProgress(inv, 'moved out', index + 1, inPool.length, pool);
@@ -492,9 +543,70 @@ async function moveOut(
 }
 
 interface Preflight {
+  /** The pool's own addresses: its part of the range (all of it without `addresses`). */
   readonly addresses: string[];
+  /** The whole range. */
+  readonly range: Ipv4Range;
   readonly state: AccountState;
   readonly assessment: Assessment;
+}
+
+/**
+ * The other pools of the stack that take part of the range, now or before
+ * this update (a sibling removed in this deploy still holds its addresses
+ * until its DELETE): their addresses are not foreign to this pool.
+ */
+function siblingPools(change: Change): string[] {
+  const { settings, previous } = change;
+  const names = [...(settings.siblings ?? []), ...(previous?.cidr === settings.cidr ? previous.siblings ?? [] : [])].map((s) => s.poolName);
+  return [...new Set(names)].filter((name) => name !== settings.poolName && name !== DEFAULT_POOL);
+}
+
+/** For each address that a sibling pool takes (per `settings`), that pool. */
+function siblingClaims(settings: PoolAddressesSettings, range: Ipv4Range): Map<string, string> {
+  const claims = new Map<string, string>();
+  for (const sibling of settings.siblings ?? []) {
+    for (const ip of addressesOfBlocks(range, sibling.addresses)) {
+      claims.set(ip, sibling.poolName);
+    }
+  }
+  return claims;
+}
+
+/** True if the two claims take the same addresses (the blocks may be written differently). */
+function sameAddresses(a: PoolAddressesSettings, b: PoolAddressesSettings, range: Ipv4Range): boolean {
+  const x = addressesOfBlocks(range, a.addresses);
+  const y = addressesOfBlocks(range, b.addresses);
+  return x.length === y.length && x.every((ip, i) => ip === y[i]);
+}
+
+/**
+ * Moves out of the pool the range's addresses that it no longer takes:
+ * into the sibling pool that takes them now (per the new properties), else
+ * back to the default pool. The sibling, updated before or after this one
+ * (or not at all, in a rollback), then finds them in place: each address
+ * moves once, and is in one pool at any time.
+ * Returns how many moved.
+ */
+async function releaseLeaving(change: Change, range: Ipv4Range, state: AccountState, inv: Invocation): Promise<number> {
+  const { settings } = change;
+  if (settings.addresses === undefined) {
+    return 0;
+  }
+  const own = new Set(addressesOfBlocks(range, settings.addresses));
+  const siblings = siblingClaims(settings, range);
+  const leaving = range.addresses().filter((ip) => !own.has(ip) && state.get(ip)?.pool === settings.poolName);
+  if (leaving.length === 0) {
+    return 0;
+  }
+  const destinationOf = (ip: string) => siblings.get(ip) ?? DEFAULT_POOL;
+  const destinations = [...new Set(leaving.map(destinationOf))];
+  inv.log(`${leaving.length} addresses that pool ${settings.poolName} no longer takes go to ${destinations.join(', ')} (${someOf(leaving)})`);
+  const refused = await writeEach(leaving, async (ip) => {
+    // Not found: the address is gone, nothing to release.
+    await inv.ses.moveToPool(ip, destinationOf(ip));
+  }, { done: 'released', writes: `moves out of pool ${settings.poolName}` }, change, inv);
+  return leaving.length - refused.size;
 }
 
 /**
@@ -517,23 +629,31 @@ async function preflight(change: Change, inv: Invocation, stage: 'check' | 'oper
     throw new Error(`${settings.cidr} is not a BYOIP range: ${formatFinding(verdict.finding)}`);
   }
   const { cidr, poolName } = settings;
-  // On an update that changes pool, the old pool's addresses are ours to move.
-  const ownPools = previous && previous.poolName !== poolName && previous.poolName !== DEFAULT_POOL ? [previous.poolName] : [];
-  const tolerant = change.rollback || (previous !== undefined && previous.cidr === cidr && previous.poolName === poolName);
+  const range = verdict.range;
+  // On an update that changes pool, the old pool's addresses are ours to
+  // move; so are those of the stack's other pools that split the range.
+  const ownPools = [
+    ...(previous && previous.poolName !== poolName && previous.poolName !== DEFAULT_POOL ? [previous.poolName] : []),
+    ...siblingPools(change),
+  ];
+  const tolerant = change.rollback ||
+    (previous !== undefined && previous.cidr === cidr && previous.poolName === poolName && sameAddresses(previous, settings, range));
   const meanwhile = stage === 'operation' && !tolerant;
 
-  const addresses = verdict.range.addresses();
+  // The pool's own part of the range: the checks are about those addresses only.
+  const addresses = addressesOfBlocks(range, settings.addresses);
   const state = await inv.ses.readAccountState((n) => inv.log(`read ${n} dedicated IPs of the account so far`));
   const assessment = assess(addresses, state, poolName, ownPools);
 
   const { missing, foreign } = assessment;
+  const whose = settings.addresses ? `this pool's ${addresses.length} addresses of ${cidr}` : `the ${addresses.length} addresses of ${cidr}`;
   const problems: string[] = [];
   const account = `account ${inv.account} in ${inv.region}`;
   const someoneElse = 'Something else (another app, pipeline or person) is changing this range: make sure only one deployment manages it, then deploy again.';
   if (missing.length > 0) {
     problems.push(meanwhile
-      ? `${missing.length} of the ${addresses.length} addresses of ${cidr} left ${account} while this deployment ran (${someOf(missing)}). ${someoneElse}`
-      : `${missing.length} of the ${addresses.length} addresses of ${cidr} are not dedicated IPs of ${account} (${someOf(missing)}): ` +
+      ? `${missing.length} of ${whose} left ${account} while this deployment ran (${someOf(missing)}). ${someoneElse}`
+      : `${missing.length} of ${whose} are not dedicated IPs of ${account} (${someOf(missing)}): ` +
         `the BYOIP range has not been provisioned to account ${inv.account} in Region ${inv.region} yet, or it was approved for another Region. ` +
         'Wait for AWS to confirm the range is provisioned (`ses-byoip status` shows it), then deploy again.');
   }
@@ -550,7 +670,7 @@ async function preflight(change: Change, inv: Invocation, stage: 'check' | 'oper
     throw new Error(problems.join(' '));
   }
   problems.forEach((problem) => warn(change, inv, problem));
-  return { addresses, state, assessment };
+  return { addresses, range, state, assessment };
 }
 
 /** The status of the event's stack, or undefined (logged) if it cannot be read. */
