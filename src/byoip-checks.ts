@@ -4,7 +4,8 @@ import type { ByoipSendingPool } from './byoip-sending-pool';
 import { honourAppAcknowledgement, honourValidationsAcknowledgement } from './private/acknowledgements';
 import { quote } from './private/display';
 import { isBrandedPool } from './private/pool-brand';
-import { checkClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
+import { checkAddresses, readAddresses } from './rules/address-rules';
+import { checkClaims, checkOverlappingClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
 import { Finding, formatFinding } from './rules/finding';
 import { checkPool, PoolFacts } from './rules/pool-rules';
 import { checkRange } from './rules/range-rules';
@@ -53,9 +54,19 @@ export interface ByoipChecksProps {
  * the app, each with its rule ID, construct path, the value received, what is
  * allowed and how to fix it. The rules (see ByoipRuleId) are: InvalidCidr,
  * PrefixLength, HostBits, NotPublic, DocumentationRange (a warning, added when
- * the pool is created), RegionalQuota, DuplicateRange, MultiRegion,
- * ManagedScaling, UnresolvedEnvironment, UnresolvedCidr, InvalidPoolName and
- * ReservedPoolName.
+ * the pool is created), InvalidAddresses, AddressesOutsideRange,
+ * UnresolvedAddresses, OverlappingAddresses, RegionalQuota, DuplicateRange,
+ * MultiRegion, ManagedScaling, UnresolvedEnvironment, UnresolvedCidr,
+ * InvalidPoolName and ReservedPoolName.
+ *
+ * One input, one rule: a range that fails its rules hides the pool's
+ * `addresses`, and an entry of `addresses` gets one finding at most (a bad
+ * entry takes no part in the checks between pools). Between pools, a range
+ * used in several accounts or Regions is a MultiRegion whatever the split;
+ * else two pools that take the whole range (no `addresses`, or blocks that
+ * cover all of it) are a DuplicateRange; else two pools that share an
+ * address are an OverlappingAddresses, one per pair. A range split between
+ * pools counts once toward the quota.
  */
 export class ByoipChecks implements IAspect {
   /**
@@ -189,7 +200,13 @@ class AppReport {
         claims.set(claim, record);
       }
     }
-    for (const [claim, finding] of checkClaims([...claims.keys()])) {
+    // Ranges first (MultiRegion, DuplicateRange, RegionalQuota), then the
+    // addresses that pools splitting a range share.
+    const rangeFindings = checkClaims([...claims.keys()]);
+    for (const [claim, finding] of rangeFindings) {
+      claims.get(claim)!.errors.push(formatFinding(finding));
+    }
+    for (const { claim, finding } of checkOverlappingClaims([...claims.keys()], rangeFindings)) {
       claims.get(claim)!.errors.push(formatFinding(finding));
     }
     // A bad context quota is one thing to fix: reported once, on the first
@@ -308,6 +325,10 @@ function explicitLimitOn(node: IConstruct): number | undefined {
 /**
  * The findings about one pool on its own, and the claim its range makes on
  * its account and Region if the range is valid and the environment known.
+ *
+ * The `addresses` are checked only if the range passes (one input, one
+ * rule: a bad range is its own finding); the claim carries the blocks that
+ * pass, so a bad entry takes no part in the checks between pools.
  */
 function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeClaim } {
   const { pool } = record;
@@ -328,10 +349,15 @@ function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeC
   if (!verdict.accepted) {
     return { findings: [verdict.finding, ...findings] };
   }
+  // A pool of an older copy of this library has no addresses attribute: it takes the whole range.
+  const given = (pool as { addresses?: unknown }).addresses ?? [pool.cidr];
+  const addresses = checkAddresses(verdict.range, readAddresses(given, (x) => Token.isUnresolved(x)));
+  findings.unshift(...addresses.findings);
   if (facts.account === undefined || facts.region === undefined) {
     return { findings };
   }
   const claim: RangeClaim = {
+    addresses: addresses.blocks.map(String),
     range: verdict.range.toString(),
     account: facts.account,
     region: facts.region,

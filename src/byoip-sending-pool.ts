@@ -1,12 +1,13 @@
-import { Annotations, CustomResource, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Lazy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { ByoipChecks } from './byoip-checks';
-import { POOL_ADDRESSES_RESOURCE_TYPE, POOL_NAME, renderProperties } from './handler/resource-properties';
+import { POOL_ADDRESSES_RESOURCE_TYPE, POOL_NAME, renderProperties, renderSiblingClaim } from './handler/resource-properties';
 import { PoolAddressesProvider } from './pool-addresses-provider';
 import { sesArn } from './private/arns';
 import { brandAsPool, isBrandedPool } from './private/pool-brand';
+import { addressesOf, checkAddresses, readAddresses } from './rules/address-rules';
 import { formatFinding } from './rules/finding';
 import { checkRange } from './rules/range-rules';
 import { WarmupMode } from './warmup-mode';
@@ -27,6 +28,24 @@ export interface ByoipSendingPoolProps {
    * a bad range makes `cdk synth` fail with every violation listed.
    */
   readonly cidr: string;
+
+  /**
+   * The part of the range that this pool takes: CIDR blocks inside `cidr`,
+   * from a /24 (the whole range) to a /32 (one address), e.g.
+   * `['198.51.100.0/27']`. Several pools can split one range, say one for
+   * transactional mail and one for marketing; the addresses that no pool
+   * takes stay in ses-default-dedicated-pool.
+   *
+   * Checked at synthesis like `cidr` (SesByoip-InvalidAddresses,
+   * SesByoip-AddressesOutsideRange, SesByoip-OverlappingAddresses,
+   * SesByoip-UnresolvedAddresses). Changing it updates the pool in place:
+   * addresses that join it move in, addresses that leave it go back to
+   * ses-default-dedicated-pool, or to another pool of the stack that takes
+   * them in the same deployment.
+   *
+   * @default - the whole range
+   */
+  readonly addresses?: string[];
 
   /**
    * The name of the dedicated IP pool that receives the range's addresses.
@@ -153,11 +172,12 @@ export interface ByoipSendingPoolProps {
  * that sends through it.
  *
  * The pool is a STANDARD (manually managed) pool, as BYOIP requires. At
- * `cdk deploy`, a custom resource moves the range's 256 addresses into the
- * pool at the pace SES allows (about one per second), after checking that the
- * whole range is in the account and in no other pool; the configuration set
- * is created once the pool is full. At `cdk destroy`, the addresses go back
- * to ses-default-dedicated-pool before the pool is deleted.
+ * `cdk deploy`, a custom resource moves the pool's addresses (the range's
+ * 256, or the part of it given as `addresses`) into the pool at the pace SES
+ * allows (about one per second), after checking that they are in the account
+ * and in no other pool; the configuration set is created once the pool is
+ * full. At `cdk destroy`, the addresses go back to ses-default-dedicated-pool
+ * before the pool is deleted.
  *
  * Every ByoipSendingPool is checked when the app is synthesized, without any
  * setup: see ByoipChecks for the rules and for raising the per-Region quota.
@@ -182,6 +202,20 @@ export class ByoipSendingPool extends Construct {
 
   /** The BYOIP range, exactly as given (canonical when it passes the checks). */
   public readonly cidr: string;
+
+  /**
+   * The blocks of the range that the pool takes, exactly as given
+   * (canonical when they pass the checks); `[cidr]` without `addresses`.
+   */
+  public readonly addresses: string[];
+
+  /**
+   * How many distinct addresses the pool takes: 256 for a whole /24.
+   * Undefined if it is not known at synthesis: the range or a block is a
+   * token, the range fails its checks, or a block is not a valid block
+   * inside the range.
+   */
+  public readonly addressCount?: number;
 
   /** The dedicated IP pool (STANDARD scaling) that receives the range. */
   public readonly dedicatedIpPool: ses.IDedicatedIpPool;
@@ -219,6 +253,11 @@ export class ByoipSendingPool extends Construct {
     // JavaScript callers may give no props at all: the checks then report the missing cidr.
     const props: ByoipSendingPoolProps = givenProps ?? ({} as ByoipSendingPoolProps);
     this.cidr = props.cidr;
+    const givenAddresses = Array.isArray(props.addresses) ? [...props.addresses] : props.addresses;
+    this.addresses = givenAddresses ?? [props.cidr];
+    // The part of the range the pool takes, if the range and every block are literal and pass.
+    const claim = literalClaim(this.cidr, this.addresses);
+    this.addressCount = claim?.count;
 
     // aws-cdk-lib's DedicatedIpPool throws at once for a name it cannot
     // accept, tokens included. Only a literal, valid name is given to it; any
@@ -261,15 +300,35 @@ export class ByoipSendingPool extends Construct {
     // Moves the range into the pool at deploy time, and back out at destroy.
     const warmup = props.warmup ?? WarmupMode.LEAVE_AS_IS;
     const provider = PoolAddressesProvider.of(this);
+    // Without addresses, the properties are those of every template before
+    // they existed: the same resource, nothing to update. With them, the
+    // claims of the other pools of the stack that split the same range,
+    // computed at synthesis, so that pools added later count.
+    const splitClaim = givenAddresses !== undefined ? claim : undefined;
+    if (splitClaim) {
+      provider.registerSplit(pool, splitClaim.range, splitClaim.blocks);
+    }
+    const siblingClaims = splitClaim && Lazy.any({
+      produce: () => {
+        const siblings = provider.siblingsOf(pool, splitClaim.range);
+        return siblings.length > 0 ? siblings.map(renderSiblingClaim) : undefined;
+      },
+    });
     const addresses = new CustomResource(this, 'PoolAddresses', {
       serviceToken: provider.serviceToken,
       resourceType: POOL_ADDRESSES_RESOURCE_TYPE,
-      properties: renderProperties({
-        cidr: props.cidr,
-        poolName: pool.dedicatedIpPoolName,
-        warmup,
-        adoptAddressesFromOtherPools: props.adoptAddressesFromOtherPools ?? false,
-      }),
+      properties: {
+        ...renderProperties({
+          cidr: props.cidr,
+          poolName: pool.dedicatedIpPoolName,
+          warmup,
+          adoptAddressesFromOtherPools: props.adoptAddressesFromOtherPools ?? false,
+          // A JavaScript caller's non-list goes as it is: the checks report it.
+          addresses: Array.isArray(givenAddresses) ? givenAddresses : undefined,
+        }),
+        ...(givenAddresses !== undefined && !Array.isArray(givenAddresses) ? { Addresses: givenAddresses } : {}),
+        ...(siblingClaims ? { SiblingClaims: siblingClaims } : {}),
+      },
       serviceTimeout: Duration.hours(1),
     });
     provider.register(pool, warmup, addresses);
@@ -325,4 +384,24 @@ export class ByoipSendingPool extends Construct {
       resourceArns: [this.configurationSetArn, ...identityArns],
     });
   }
+}
+
+/**
+ * The part of its range that a pool takes, if `cidr` and every block of
+ * `addresses` are literal and pass the checks: the range, the blocks
+ * (canonical) and the number of distinct addresses.
+ */
+function literalClaim(cidr: string, addresses: unknown): { range: string; blocks: string[]; count: number } | undefined {
+  if (Token.isUnresolved(cidr)) {
+    return undefined;
+  }
+  const range = checkRange(cidr);
+  if (!range.accepted) {
+    return undefined;
+  }
+  const verdict = checkAddresses(range.range, readAddresses(addresses, (x) => Token.isUnresolved(x)));
+  if (!verdict.complete) {
+    return undefined;
+  }
+  return { range: range.range.toString(), blocks: verdict.blocks.map(String), count: addressesOf(verdict.blocks).size };
 }

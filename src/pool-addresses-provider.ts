@@ -7,7 +7,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { DEFAULT_POOL } from './handler/resource-properties';
+import { DEFAULT_POOL, PoolClaim } from './handler/resource-properties';
 import { sesArn } from './private/arns';
 import { functionSettingsOf, shapeFunctions } from './private/function-settings';
 import { nagResource, suppressNagFindings } from './private/nag-suppressions';
@@ -46,6 +46,8 @@ export class PoolAddressesProvider extends Construct {
   private warmupAllowed = false;
   /** The custom resource registered last. */
   private last?: Construct;
+  /** The pools of the stack that take part of a range (`addresses`), in the order registered. */
+  private readonly splits: Array<{ readonly pool: ses.IDedicatedIpPool; readonly range: string; readonly blocks: readonly string[] }> = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -234,6 +236,26 @@ export class PoolAddressesProvider extends Construct {
         appliesTo: ['Resource::*'],
       }]);
     }
+  }
+
+  /**
+   * Records that `pool` takes `blocks` (literal blocks that pass the checks,
+   * canonical) of `range` (canonical): the other pools of the stack that
+   * split the same range name it in their SiblingClaims.
+   */
+  public registerSplit(pool: ses.IDedicatedIpPool, range: string, blocks: readonly string[]): void {
+    this.splits.push({ pool, range, blocks: [...blocks] });
+  }
+
+  /**
+   * The claims of the pools of this stack other than `pool` that take part
+   * of `range`, as registered so far (registerSplit), in that order. The
+   * pool names are references to the pools.
+   */
+  public siblingsOf(pool: ses.IDedicatedIpPool, range: string): PoolClaim[] {
+    return this.splits
+      .filter((split) => split.pool !== pool && split.range === range)
+      .map((split) => ({ poolName: split.pool.dedicatedIpPoolName, addresses: split.blocks }));
   }
 }
 

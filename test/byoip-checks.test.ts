@@ -545,3 +545,320 @@ describe('an explicit ByoipChecks replaces the default', () => {
     expect(() => app.synth()).not.toThrow();
   });
 });
+
+describe('addresses: one range split between pools', () => {
+  const RANGE = '8.8.8.0/24';
+
+  /** A pool taking `addresses` of RANGE (the whole range if undefined). */
+  function split(scope: Construct, id: string, addresses?: string[], cidr = RANGE): ByoipSendingPool {
+    return new ByoipSendingPool(scope, id, { cidr, addresses });
+  }
+
+  describe('compliant', () => {
+    test('a range split between pools of one stack synthesizes', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'Transactional', ['8.8.8.0/27']);
+      split(stack, 'Marketing', ['8.8.8.32/27', '8.8.8.64/26']);
+      split(stack, 'Spare', ['8.8.8.255/32']);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a range split between stacks and Stages of one account and Region synthesizes', () => {
+      const app = new App();
+      split(new Stack(app, 'Root', { env: EAST }), 'A', ['8.8.8.0/25']);
+      split(new Stack(new Stage(app, 'Prod'), 'Mail', { env: EAST }), 'B', ['8.8.8.128/26']);
+      split(new Stack(new Stage(new Stage(app, 'Deep'), 'Inner'), 'Mail', { env: EAST }), 'C', ['8.8.8.192/26']);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a range split between pools counts once toward the quota', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      addPools(stack, ranges(4, 1));
+      split(stack, 'A', ['8.8.8.0/26']);
+      split(new Stack(app, 'Other', { env: EAST }), 'B', ['8.8.8.64/26']);
+      split(new Stack(new Stage(app, 'Prod'), 'Mail', { env: EAST }), 'C', ['8.8.8.128/25']);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('one range more than the quota, split or not, fails with RegionalQuota once', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'A', ['8.8.8.0/26']);
+      split(stack, 'B', ['8.8.8.64/26']);
+      addPools(stack, ranges(5, 20));
+      expect(violations(synthError(app))).toEqual(['Mail/Pool5 SesByoip-RegionalQuota']);
+    });
+  });
+
+  describe('SesByoip-InvalidAddresses', () => {
+    test.each([
+      [[]],
+      [['8.8.8.0']],
+      [['8.8.8.0/26 ']],
+      [['8.8.08.0/26']],
+      [['8.8.8.0/23']],
+      [['8.8.8.64/25']],
+    ])('fails alone for %j', (addresses) => {
+      const app = new App();
+      split(new Stack(app, 'Mail', { env: EAST }), 'Sending', addresses);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-InvalidAddresses']);
+      expect(message).toMatch(/ Allowed: .+ Fix: /);
+    });
+
+    test('fails once per bad entry, with the exact message', () => {
+      const app = new App();
+      split(new Stack(app, 'Mail', { env: EAST }), 'Sending', ['8.8.8.1/26', '8.8.8.128/25', 'all']);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-InvalidAddresses', 'Mail/Sending SesByoip-InvalidAddresses']);
+      expect(message).toContain(
+        '[Mail/Sending] [SesByoip-InvalidAddresses] addresses[0] "8.8.8.1/26" has host bits set: its address is not the first address of the /26 it names, "8.8.8.0/26".' +
+          ' Allowed: CIDR blocks inside 8.8.8.0/24 in strict dotted-decimal notation "a.b.c.d/n": four decimal octets 0-255 without leading zeros, "/" and a prefix length from 24 (the whole range) to 32 (one address), the address being the first of its block.' +
+          ' Fix: write "8.8.8.0/26" if that is the block you meant (the bits are never masked for you, so a typo cannot select other addresses).',
+      );
+      expect(message).toContain('addresses[2] "all" is not an IPv4 CIDR block');
+    });
+
+    test('fails for an empty list even without a sibling', () => {
+      const app = new App();
+      split(new Stack(app, 'Mail', { env: EAST }), 'Sending', []);
+      expect(synthError(app)).toContain('[SesByoip-InvalidAddresses] addresses is an empty list, so the pool would take no address of its range 8.8.8.0/24.');
+    });
+
+    test('fails for addresses that are not a list (JavaScript callers), without failing construction', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      expect(() => new ByoipSendingPool(stack, 'Sending', { cidr: RANGE, addresses: '8.8.8.0/26' as any })).not.toThrow();
+      expect(() => new ByoipSendingPool(stack, 'Number', { cidr: '8.8.9.0/24', addresses: 5 as any })).not.toThrow();
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-InvalidAddresses', 'Mail/Number SesByoip-InvalidAddresses']);
+      expect(message).toContain('addresses is "8.8.8.0/26", not a list of CIDR blocks.');
+      expect(message).toContain('addresses is 5, not a list of CIDR blocks.');
+    });
+  });
+
+  describe('SesByoip-AddressesOutsideRange', () => {
+    test('fails once per block outside the range, with the exact message', () => {
+      const app = new App();
+      split(new Stack(app, 'Mail', { env: EAST }), 'Sending', ['8.8.8.0/26', '8.8.9.64/26', '9.9.9.9/32']);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-AddressesOutsideRange', 'Mail/Sending SesByoip-AddressesOutsideRange']);
+      expect(message).toContain(
+        '[Mail/Sending] [SesByoip-AddressesOutsideRange] addresses[1] "8.8.9.64/26" is not inside the pool\'s range 8.8.8.0/24 (8.8.8.0 to 8.8.8.255); a pool takes addresses of its own range only.' +
+          ' Allowed: CIDR blocks inside 8.8.8.0/24.' +
+          ' Fix: write "8.8.8.64/26" if you meant those addresses of 8.8.8.0/24; addresses of another range go in a ByoipSendingPool of that range.',
+      );
+    });
+
+    test('a block of another pool\'s range is outside, not an overlap', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'A', ['8.8.9.0/26'], '8.8.9.0/24');
+      split(stack, 'B', ['8.8.9.0/26']);
+      expect(violations(synthError(app))).toEqual(['Mail/B SesByoip-AddressesOutsideRange']);
+    });
+  });
+
+  describe('SesByoip-UnresolvedAddresses', () => {
+    test('fails for a list parameter, with the exact message', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      const pool = split(stack, 'Sending', new CfnParameter(stack, 'Blocks', { type: 'CommaDelimitedList' }).valueAsList);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-UnresolvedAddresses']);
+      expect(message).toContain(
+        `[Mail/Sending] [SesByoip-UnresolvedAddresses] addresses is a token (${JSON.stringify(pool.addresses[0])}), a value only known at deploy time, so the pool's part of 8.8.8.0/24 cannot be checked against the range and the other pools.` +
+          ' Allowed: literal CIDR blocks, known when the app is synthesized.' +
+          ' Fix: pass the blocks as plain strings (in code, or from cdk.json or `-c` context), not as a CloudFormation parameter, import or attribute.',
+      );
+    });
+
+    test('fails once per token entry; the literal entries are still checked', () => {
+      const app = new App();
+      split(new Stack(app, 'Mail', { env: EAST }), 'Sending', ['8.8.8.0/26', Fn.importValue('Block'), `8.8.8.${Fn.importValue('Last')}/32`, '8.8.8.1/26']);
+      expect(violations(synthError(app))).toEqual([
+        'Mail/Sending SesByoip-UnresolvedAddresses',
+        'Mail/Sending SesByoip-UnresolvedAddresses',
+        'Mail/Sending SesByoip-InvalidAddresses',
+      ]);
+    });
+  });
+
+  describe('SesByoip-OverlappingAddresses', () => {
+    test('fails on the later pool of one stack, with the exact message', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'Transactional', ['8.8.8.0/27']);
+      split(stack, 'Marketing', ['8.8.8.0/26', '8.8.8.64/32']);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Marketing SesByoip-OverlappingAddresses']);
+      expect(message).toContain(
+        '[Mail/Marketing] [SesByoip-OverlappingAddresses] 8.8.8.0/27 (32 addresses) of range 8.8.8.0/24 are claimed here and by Mail/Transactional in account 111111111111, Region us-east-1;' +
+          ' an address can sit in one dedicated IP pool only.' +
+          ' Allowed: pools that split one range take blocks that do not overlap; the addresses that no pool takes stay in ses-default-dedicated-pool.' +
+          ' Fix: claim each address once: take 8.8.8.0/27 out of the addresses of Mail/Transactional or of this pool,' +
+          ' e.g. addresses: ["8.8.8.32/27", "8.8.8.64/32"] here (its part that no other pool of the range takes).',
+      );
+    });
+
+    test('the fix it suggests synthesizes', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'Transactional', ['8.8.8.0/27']);
+      split(stack, 'Marketing', ['8.8.8.32/27', '8.8.8.64/32']);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('fails across stacks and across Stages', () => {
+      const app = new App();
+      split(new Stack(app, 'Root', { env: EAST }), 'A', ['8.8.8.0/25']);
+      split(new Stack(app, 'Other', { env: EAST }), 'B', ['8.8.8.64/26']);
+      split(new Stack(new Stage(app, 'Prod'), 'Mail', { env: EAST }), 'C', ['8.8.8.128/32', '8.8.8.63/32']);
+      const message = synthError(app);
+      expect(violations(message).sort()).toEqual([
+        'Other/B SesByoip-OverlappingAddresses',
+        'Prod/Mail/C SesByoip-OverlappingAddresses',
+      ]);
+      expect(message).toContain('8.8.8.63/32 (1 address) of range 8.8.8.0/24 is claimed here and by Root/A in account 111111111111');
+    });
+
+    test('fails once per conflicting pair: three pools that overlap pairwise are three findings', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'A', ['8.8.8.0/25']);
+      split(stack, 'B', ['8.8.8.64/26', '8.8.8.128/26']);
+      split(stack, 'C', ['8.8.8.96/27', '8.8.8.160/27']);
+      const message = synthError(app);
+      expect(violations(message)).toEqual([
+        'Mail/B SesByoip-OverlappingAddresses',
+        'Mail/C SesByoip-OverlappingAddresses',
+        'Mail/C SesByoip-OverlappingAddresses',
+      ]);
+      expect(message).toContain('[Mail/C] [SesByoip-OverlappingAddresses] 8.8.8.96/27 (32 addresses) of range 8.8.8.0/24 are claimed here and by Mail/A');
+      expect(message).toContain('[Mail/C] [SesByoip-OverlappingAddresses] 8.8.8.96/27, 8.8.8.160/27 (64 addresses) of range 8.8.8.0/24 are claimed here and by Mail/B');
+    });
+
+    test('fails only for the pairs that conflict', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'A', ['8.8.8.0/26']);
+      split(stack, 'B', ['8.8.8.64/26']);
+      split(stack, 'C', ['8.8.8.60/30', '8.8.8.128/25']);
+      split(stack, 'D', ['8.8.8.192/32']);
+      expect(violations(synthError(app))).toEqual(['Mail/C SesByoip-OverlappingAddresses', 'Mail/D SesByoip-OverlappingAddresses']);
+    });
+
+    test('a pool without addresses claims the whole range, whichever comes first', () => {
+      for (const wholeFirst of [true, false]) {
+        const app = new App();
+        const stack = new Stack(app, 'Mail', { env: EAST });
+        if (wholeFirst) {
+          split(stack, 'Whole');
+          split(stack, 'Part', ['8.8.8.0/26']);
+        } else {
+          split(stack, 'Part', ['8.8.8.0/26']);
+          split(stack, 'Whole');
+        }
+        const message = synthError(app);
+        expect(violations(message)).toEqual([`Mail/${wholeFirst ? 'Part' : 'Whole'} SesByoip-OverlappingAddresses`]);
+        expect(message).toContain(wholeFirst ? 'claimed here and by Mail/Whole (the whole range)' : 'e.g. addresses: ["8.8.8.64/26", "8.8.8.128/25"] here');
+      }
+    });
+
+    test('fails for one pool that lists an address twice, naming the entries', () => {
+      const app = new App();
+      split(new Stack(app, 'Mail', { env: EAST }), 'Sending', ['8.8.8.0/25', '8.8.8.32/27']);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-OverlappingAddresses']);
+      expect(message).toContain(
+        '[SesByoip-OverlappingAddresses] addresses[1] "8.8.8.32/27" overlaps addresses[0] "8.8.8.0/25": both hold 8.8.8.32/27 (32 addresses), so the pool lists addresses twice.' +
+          ' Allowed: blocks of 8.8.8.0/24 that do not overlap: each address listed once. Fix: list each address once, e.g. addresses: ["8.8.8.0/25"].',
+      );
+    });
+
+    test('a bad entry takes no part in the checks between pools', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'A', ['8.8.8.0/25']);
+      split(stack, 'B', ['8.8.8.1/25', '8.8.8.0/23', '8.8.8.128/25', Fn.importValue('Block')]);
+      expect(violations(synthError(app))).toEqual([
+        'Mail/B SesByoip-InvalidAddresses',
+        'Mail/B SesByoip-InvalidAddresses',
+        'Mail/B SesByoip-UnresolvedAddresses',
+      ]);
+    });
+  });
+
+  describe('one input, one rule', () => {
+    test.each([
+      ['SesByoip-HostBits', '8.8.8.1/24'],
+      ['SesByoip-InvalidCidr', '8.8.8.0'],
+      ['SesByoip-NotPublic', '10.0.0.0/24'],
+    ])('a bad cidr reports %s alone: its addresses are not checked', (rule, cidr) => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'Sending', ['8.8.8.1/26', '9.9.9.0/24', Fn.importValue('X')], cidr);
+      split(stack, 'Other', ['8.8.8.0/26']);
+      expect(violations(synthError(app))).toEqual([`Mail/Sending ${rule}`]);
+    });
+
+    test('a cidr that is a token reports UnresolvedCidr alone', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'Sending', [], Fn.importValue('Range'));
+      expect(violations(synthError(app))).toEqual(['Mail/Sending SesByoip-UnresolvedCidr']);
+    });
+
+    test('the addresses of a pool in an environment-agnostic stack are still checked on their own', () => {
+      const app = new App();
+      split(new Stack(app, 'Mail'), 'Sending', ['8.8.8.0/25', '8.8.8.0/26']);
+      split(new Stack(app, 'Known', { env: EAST }), 'Other', ['8.8.8.0/25']);
+      expect(violations(synthError(app))).toEqual([
+        'Mail/Sending SesByoip-OverlappingAddresses',
+        'Mail/Sending SesByoip-UnresolvedEnvironment',
+      ]);
+    });
+
+    test('MultiRegion, not OverlappingAddresses, for pools of two Regions that overlap', () => {
+      const app = new App();
+      split(new Stack(app, 'East', { env: EAST }), 'A', ['8.8.8.0/25']);
+      split(new Stack(app, 'East2', { env: EAST }), 'B', ['8.8.8.0/26']);
+      split(new Stack(new Stage(app, 'Prod', { env: WEST }), 'Mail'), 'C', ['8.8.8.0/25']);
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Prod/Mail/C SesByoip-MultiRegion']);
+      expect(message).toContain('range 8.8.8.0/24 is used in 2 account/Region pairs: 111111111111/us-east-1 (East/A, East2/B), 111111111111/us-west-2 (Prod/Mail/C)');
+    });
+
+    test('MultiRegion for pools that split a range between two accounts without overlapping', () => {
+      const app = new App();
+      split(new Stack(app, 'Mine', { env: EAST }), 'A', ['8.8.8.0/25']);
+      split(new Stack(app, 'Theirs', { env: OTHER_ACCOUNT }), 'B', ['8.8.8.128/25']);
+      expect(violations(synthError(app))).toEqual(['Theirs/B SesByoip-MultiRegion']);
+    });
+
+    test.each([
+      ['no addresses', undefined],
+      ['the /24 itself', ['8.8.8.0/24']],
+      ['blocks that cover all of it', ['8.8.8.128/25', '8.8.8.0/25']],
+    ])('DuplicateRange, not OverlappingAddresses, for two pools that take the whole range (%s)', (_, addresses) => {
+      const app = new App();
+      split(new Stack(app, 'A', { env: EAST }), 'Pool');
+      split(new Stack(app, 'B', { env: EAST }), 'Pool', addresses);
+      expect(violations(synthError(app))).toEqual(['B/Pool SesByoip-DuplicateRange']);
+    });
+
+    test('DuplicateRange for the whole pools, OverlappingAddresses for a partial one', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      split(stack, 'A');
+      split(stack, 'Part', ['8.8.8.0/26']);
+      split(stack, 'B');
+      expect(violations(synthError(app))).toEqual([
+        'Mail/Part SesByoip-OverlappingAddresses',
+        'Mail/B SesByoip-DuplicateRange',
+      ]);
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -280,5 +280,61 @@ describe('DocumentationRange warning', () => {
     const pool = new ByoipSendingPool(stack, 'Sending', { cidr: '198.51.100.0/24' });
     CoreAnnotations.of(pool).acknowledgeWarning('Annotation::SesByoip-DocumentationRange', 'x');
     Annotations.fromStack(stack).hasWarning('/Mail/Sending', Match.stringLikeRegexp('SesByoip-DocumentationRange'));
+  });
+});
+
+describe('the addresses attributes', () => {
+  test('without addresses: the whole range, 256 addresses', () => {
+    const pool = new ByoipSendingPool(newStack(), 'Sending', { cidr: '8.8.8.0/24' });
+    expect(pool.addresses).toEqual(['8.8.8.0/24']);
+    expect(pool.addressCount).toBe(256);
+  });
+
+  test.each([
+    [['8.8.8.0/27'], 32],
+    [['8.8.8.32/27', '8.8.8.64/26'], 96],
+    [['8.8.8.7/32'], 1],
+    [['8.8.8.0/24'], 256],
+    [['8.8.8.128/25', '8.8.8.0/25'], 256],
+    [['8.8.8.0/25', '8.8.8.0/26'], 128], // overlapping entries (an error): distinct addresses
+  ])('%j: the blocks as given, %d distinct addresses', (addresses, count) => {
+    const pool = new ByoipSendingPool(newStack(), 'Sending', { cidr: '8.8.8.0/24', addresses });
+    expect(pool.addresses).toEqual(addresses);
+    expect(pool.addressCount).toBe(count);
+  });
+
+  test('keeps its own copy of the list', () => {
+    const addresses = ['8.8.8.0/27'];
+    const pool = new ByoipSendingPool(newStack(), 'Sending', { cidr: '8.8.8.0/24', addresses });
+    addresses.push('8.8.8.32/27');
+    expect(pool.addresses).toEqual(['8.8.8.0/27']);
+    expect(pool.addressCount).toBe(32);
+  });
+
+  test.each([
+    ['an entry is a token', '8.8.8.0/24', () => ['8.8.8.0/26', Fn.importValue('Block')]],
+    ['the list is a token', '8.8.8.0/24', (stack: Stack) => new CfnParameter(stack, 'Blocks', { type: 'CommaDelimitedList' }).valueAsList],
+    ['the range is a token', Fn.importValue('Range'), () => ['8.8.8.0/26']],
+    ['the range fails the checks', '10.0.0.0/24', () => ['10.0.0.0/26']],
+    ['the range fails the checks (no addresses)', '8.8.8.1/24', () => undefined],
+    ['an entry fails the checks', '8.8.8.0/24', () => ['8.8.8.0/26', '8.8.8.1/26']],
+    ['an entry is outside the range', '8.8.8.0/24', () => ['8.8.9.0/26']],
+    ['the list is empty', '8.8.8.0/24', () => []],
+  ])('addressCount is undefined when %s', (_, cidr, addresses) => {
+    const stack = newStack();
+    const given = addresses(stack);
+    const pool = new ByoipSendingPool(stack, 'Sending', { cidr, addresses: given });
+    expect(pool.addressCount).toBeUndefined();
+    expect(pool.addresses).toEqual(given ?? [cidr]);
+  });
+
+  test('a list token stays a list token', () => {
+    const stack = newStack();
+    const pool = new ByoipSendingPool(stack, 'Sending', {
+      cidr: '8.8.8.0/24',
+      addresses: new CfnParameter(stack, 'Blocks', { type: 'CommaDelimitedList' }).valueAsList,
+    });
+    expect(Token.isUnresolved(pool.addresses)).toBe(true);
+    expect(stack.resolve(pool.addresses)).toEqual({ Ref: 'Blocks' });
   });
 });

@@ -1,4 +1,4 @@
-import { App, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Fn, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -46,6 +46,103 @@ describe('the custom resource of ByoipSendingPool', () => {
       Warmup: 'ALREADY_WARM',
       AdoptAddressesFromOtherPools: 'true',
     });
+  });
+});
+
+describe('the custom resource of a pool with addresses', () => {
+  /** The Properties of the custom resource of `pool`; `unchecked`: synthesized without validation. */
+  function propertiesOf(stack: Stack, pool: ByoipSendingPool, unchecked = false): Record<string, unknown> {
+    const logicalId = stack.getLogicalId(pool.node.findChild('PoolAddresses').node.defaultChild as CfnResource);
+    const template = unchecked
+      ? (stack.node.root as App).synth({ skipValidation: true }).getStackByName(stack.stackName).template
+      : Template.fromStack(stack).toJSON();
+    return template.Resources[logicalId].Properties;
+  }
+
+  const poolRef = (stack: Stack, pool: ByoipSendingPool) => stack.resolve(pool.dedicatedIpPoolName);
+
+  test('without addresses, carries exactly the properties of every release before them, in the same order', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    const pool = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    // Pools that split another range, and one that splits this one, in the same stack change nothing.
+    new ByoipSendingPool(stack, 'A', { cidr: '8.8.9.0/24', addresses: ['8.8.9.0/25'] });
+    new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24', addresses: ['8.8.9.128/25'] });
+    const properties = propertiesOf(stack, pool);
+    expect(properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': ['SesByoipPoolAddressesProviderframeworkonEvent225FDD20', 'Arn'] },
+      ServiceTimeout: '3600',
+      Cidr: '8.8.8.0/24',
+      PoolName: { Ref: 'SendingDedicatedIpPool39921166' },
+      Warmup: 'LEAVE_AS_IS',
+      AdoptAddressesFromOtherPools: 'false',
+    });
+    expect(Object.keys(properties)).toEqual(['ServiceToken', 'ServiceTimeout', 'Cidr', 'PoolName', 'Warmup', 'AdoptAddressesFromOtherPools']);
+    expect(stack.getLogicalId(pool.node.findChild('PoolAddresses').node.defaultChild as CfnResource)).toBe('SendingPoolAddresses2A762892');
+  });
+
+  test('carries the blocks as given, and no SiblingClaims without a sibling', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    const pool = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', addresses: ['8.8.8.64/26', '8.8.8.0/27'] });
+    // Another range, and a pool of this range in another stack, are not siblings.
+    new ByoipSendingPool(stack, 'Other', { cidr: '8.8.9.0/24', addresses: ['8.8.9.0/26'] });
+    new ByoipSendingPool(new Stack(stack.node.scope as App, 'Elsewhere', { env: ENV }), 'Far', { cidr: '8.8.8.0/24', addresses: ['8.8.8.128/25'] });
+    const properties = propertiesOf(stack, pool);
+    expect(properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': ['SesByoipPoolAddressesProviderframeworkonEvent225FDD20', 'Arn'] },
+      ServiceTimeout: '3600',
+      Cidr: '8.8.8.0/24',
+      PoolName: poolRef(stack, pool),
+      Warmup: 'LEAVE_AS_IS',
+      AdoptAddressesFromOtherPools: 'false',
+      Addresses: ['8.8.8.64/26', '8.8.8.0/27'],
+    });
+    expect(properties).not.toHaveProperty('SiblingClaims');
+  });
+
+  test('two pools that split a range in one stack each carry the claim of the other, with a reference to its pool', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    const transactional = new ByoipSendingPool(stack, 'Transactional', { cidr: '8.8.8.0/24', addresses: ['8.8.8.0/27'] });
+    const marketing = new ByoipSendingPool(stack, 'Marketing', { cidr: '8.8.8.0/24', addresses: ['8.8.8.32/27', '8.8.8.64/26'] });
+    expect(propertiesOf(stack, transactional).SiblingClaims).toEqual([
+      { 'Fn::Join': ['', [poolRef(stack, marketing), '|8.8.8.32/27,8.8.8.64/26']] },
+    ]);
+    expect(propertiesOf(stack, marketing).SiblingClaims).toEqual([
+      { 'Fn::Join': ['', [poolRef(stack, transactional), '|8.8.8.0/27']] },
+    ]);
+  });
+
+  test('pools created later count, in the order they are created', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    const first = new ByoipSendingPool(stack, 'First', { cidr: '8.8.8.0/24', addresses: ['8.8.8.0/26'] });
+    const second = new ByoipSendingPool(stack, 'Second', { cidr: '8.8.8.0/24', addresses: ['8.8.8.64/26'], dedicatedIpPoolName: 'marketing' });
+    const third = new ByoipSendingPool(stack, 'Third', { cidr: '8.8.8.0/24', addresses: ['8.8.8.128/25'] });
+    expect(propertiesOf(stack, first).SiblingClaims).toEqual([
+      { 'Fn::Join': ['', [poolRef(stack, second), '|8.8.8.64/26']] },
+      { 'Fn::Join': ['', [poolRef(stack, third), '|8.8.8.128/25']] },
+    ]);
+  });
+
+  test('a pool without addresses, or with blocks that fail the checks, is nobody\'s sibling and has none', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    const pool = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', addresses: ['8.8.8.0/26'] });
+    new ByoipSendingPool(stack, 'Whole', { cidr: '8.8.8.0/24' });
+    const bad = new ByoipSendingPool(stack, 'Bad', { cidr: '8.8.8.0/24', addresses: ['8.8.8.64/26', '8.8.8.65/26'] });
+    const token = new ByoipSendingPool(stack, 'Token', { cidr: '8.8.8.0/24', addresses: [Fn.importValue('Block')] });
+    // (The app fails its checks: OverlappingAddresses, InvalidAddresses, UnresolvedAddresses.)
+    expect(propertiesOf(stack, pool, true)).not.toHaveProperty('SiblingClaims');
+    expect(propertiesOf(stack, bad, true)).not.toHaveProperty('SiblingClaims');
+    expect(propertiesOf(stack, token, true)).not.toHaveProperty('SiblingClaims');
+    expect(propertiesOf(stack, token, true).Addresses).toEqual([{ 'Fn::ImportValue': 'Block' }]);
+  });
+
+  test('pools in a nested stack have their own provider, and are not siblings of the parent\'s pools', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    const parent = new ByoipSendingPool(stack, 'Parent', { cidr: '8.8.8.0/24', addresses: ['8.8.8.0/25'] });
+    const nested = new NestedStack(stack, 'Nested');
+    const child = new ByoipSendingPool(nested, 'Child', { cidr: '8.8.8.0/24', addresses: ['8.8.8.128/26'] });
+    const sibling = new ByoipSendingPool(nested, 'Sibling', { cidr: '8.8.8.0/24', addresses: ['8.8.8.192/26'] });
+    expect(propertiesOf(stack, parent)).not.toHaveProperty('SiblingClaims');
+    expect(propertiesOf(nested, child).SiblingClaims).toEqual([{ 'Fn::Join': ['', [poolRef(nested, sibling), '|8.8.8.192/26']] }]);
   });
 });
 

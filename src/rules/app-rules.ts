@@ -1,5 +1,7 @@
+import { addressesOf, codeList, exampleBlocks, plural } from './address-rules';
 import { Finding, listSome } from './finding';
 import { ByoipRuleId } from './rule-id';
+import { fewestBlocks, rangeOf } from '../range/ipv4-cidr';
 
 /** The quota of BYOIP ranges per Region per account that AWS sets by default. */
 export const DEFAULT_MAX_RANGES_PER_REGION = 5;
@@ -16,6 +18,13 @@ export interface RangeClaim {
   readonly maxRangesPerRegion?: number;
   /** Where maxRangesPerRegion comes from, for messages. */
   readonly quotaSource?: QuotaSource;
+  /**
+   * The blocks of the range that the pool takes and that passed the address
+   * rules, canonical; undefined: the whole range (no `addresses`). A pool
+   * whose entries are all bad or tokens has none: it takes part in no
+   * overlap check.
+   */
+  readonly addresses?: readonly string[];
 }
 
 /** Where an explicit quota is set. */
@@ -25,10 +34,16 @@ export type QuotaSource = 'ByoipChecks' | 'context';
 export const MAX_RANGES_CONTEXT_KEY = 'cdk-ses-byoip:maxRangesPerRegion';
 
 /**
- * The rules that look across the whole app: MultiRegion, DuplicateRange and
- * RegionalQuota. `claims` are in construct-tree order; the result maps each
- * claim that breaks a rule to its finding (one rule per claim). Runs in time
- * linear in the number of claims.
+ * The rules that look across the whole app at ranges: MultiRegion,
+ * DuplicateRange and RegionalQuota (the addresses within a range:
+ * checkOverlappingClaims). `claims` are in construct-tree order; the result
+ * maps each claim that breaks a rule to its finding (one rule per claim).
+ * Runs in time linear in the number of claims.
+ *
+ * A range split between pools is one range: it is in one account and
+ * Region (else MultiRegion), and counts once toward the quota.
+ * DuplicateRange is about the pools that take the whole range (see
+ * isWholeClaim); pools that take part of it are checked address by address.
  */
 export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Finding> {
   const findings = new Map<RangeClaim, Finding>();
@@ -41,8 +56,14 @@ export function checkClaims(claims: readonly RangeClaim[]): Map<RangeClaim, Find
       continue;
     }
     const places = groupBy(sameRange, environmentOf);
-    const later = sameRange[sameRange.length - 1];
-    findings.set(later, places.size > 1 ? multiRegion(later, places) : duplicateRange(later, sameRange));
+    if (places.size > 1) {
+      findings.set(sameRange[sameRange.length - 1], multiRegion(sameRange[sameRange.length - 1], places));
+      continue;
+    }
+    const whole = sameRange.filter(isWholeClaim);
+    if (whole.length > 1) {
+      findings.set(whole[whole.length - 1], duplicateRange(whole[whole.length - 1], whole));
+    }
   }
 
   // RegionalQuota: distinct ranges per account and Region, in order of appearance.
@@ -94,6 +115,64 @@ function quotaOf(claims: readonly RangeClaim[]): Quota {
   return quota;
 }
 
+/**
+ * True if the claim takes the whole range: it has no `addresses`, or its
+ * blocks cover all 256 addresses (`["a.b.c.0/24"]`, two /25 ...): two such
+ * claims are a DuplicateRange, not an overlap.
+ */
+export function isWholeClaim(claim: RangeClaim): boolean {
+  return claim.addresses === undefined || addressesOfClaim(claim).size === rangeOf(claim.range).size;
+}
+
+/** The addresses a claim takes. */
+function addressesOfClaim(claim: RangeClaim): Set<number> {
+  return addressesOf(claim.addresses === undefined ? [rangeOf(claim.range)] : claim.addresses.map(rangeOf));
+}
+
+/**
+ * OverlappingAddresses between pools: for each range of one account and
+ * Region, one finding per pair of claims that share addresses, on the later
+ * claim (construct-tree order), naming the earlier one and the shared
+ * addresses as the fewest CIDR blocks.
+ *
+ * What `reported` (the findings of checkClaims) already covers is left out,
+ * one thing to fix, one finding: a range in several accounts or Regions
+ * (MultiRegion), a pair of claims that both take the whole range, and the
+ * claim reported as a DuplicateRange. Runs in time quadratic in the claims of
+ * one range, which are a few pools.
+ */
+export function checkOverlappingClaims(
+  claims: readonly RangeClaim[], reported: ReadonlyMap<RangeClaim, Finding>,
+): Array<{ readonly claim: RangeClaim; readonly finding: Finding }> {
+  const out: Array<{ claim: RangeClaim; finding: Finding }> = [];
+  for (const sameRange of groupBy(claims, (c) => c.range).values()) {
+    if (sameRange.length < 2 || groupBy(sameRange, environmentOf).size > 1) {
+      continue;
+    }
+    const taken = sameRange.map(addressesOfClaim);
+    const whole = sameRange.map(isWholeClaim);
+    for (let later = 1; later < sameRange.length; later++) {
+      if (reported.get(sameRange[later])?.ruleId === ByoipRuleId.DUPLICATE_RANGE) {
+        continue;
+      }
+      const othersTake = new Set(taken.filter((_, i) => i !== later).flatMap((t) => [...t]));
+      for (let earlier = 0; earlier < later; earlier++) {
+        if (whole[earlier] && whole[later]) {
+          continue;
+        }
+        const shared = [...taken[later]].filter((ip) => taken[earlier].has(ip));
+        if (shared.length > 0) {
+          out.push({
+            claim: sameRange[later],
+            finding: overlappingAddresses(sameRange[later], sameRange[earlier], shared, whole[earlier], othersTake),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 function environmentOf(claim: RangeClaim): string {
   return `${claim.account}/${claim.region}`;
 }
@@ -115,7 +194,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 /** SesByoip-MultiRegion: the range appears in several accounts or Regions (reported on `claim`, the later claimant). */
 function multiRegion(claim: RangeClaim, places: Map<string, RangeClaim[]>): Finding {
   const where = [...places.entries()].map(([env, cs]) => `${env} (${listSome(cs.map((c) => c.path))})`);
-  const duplicated = [...places.values()].some((cs) => cs.length > 1);
+  const duplicated = [...places.values()].some((cs) => cs.filter(isWholeClaim).length > 1);
   return {
     ruleId: ByoipRuleId.MULTI_REGION,
     severity: 'error',
@@ -134,8 +213,31 @@ function duplicateRange(claim: RangeClaim, sameRange: RangeClaim[]): Finding {
     severity: 'error',
     problem: `range ${claim.range} is claimed ${sameRange.length} times in account ${claim.account}, Region ${claim.region}: here and by ${listSome(others)}; an address can sit in one dedicated IP pool only.`,
     allowed:
-      'one ByoipSendingPool per range; other configuration sets can send through its pool (pass its dedicatedIpPool to ses.ConfigurationSet).',
-    fix: `keep one ByoipSendingPool for ${claim.range} and remove the others.`,
+      'one ByoipSendingPool per range, or several that split it, each with its own addresses; other configuration sets can send through a pool (pass its dedicatedIpPool to ses.ConfigurationSet).',
+    fix: `keep one ByoipSendingPool for ${claim.range} and remove the others, or split the range: give each pool the addresses it takes.`,
+  };
+}
+
+/**
+ * SesByoip-OverlappingAddresses: `claim` takes `shared`, which `earlier`
+ * takes too; `othersTake` is what every other claim of the range takes.
+ */
+function overlappingAddresses(
+  claim: RangeClaim, earlier: RangeClaim, shared: number[], earlierIsWhole: boolean, othersTake: ReadonlySet<number>,
+): Finding {
+  const blocks = listSome(fewestBlocks(shared).map(String));
+  // For an example: this pool's addresses that no other pool of the range takes.
+  const own = exampleBlocks([...addressesOfClaim(claim)].filter((ip) => !othersTake.has(ip)));
+  return {
+    ruleId: ByoipRuleId.OVERLAPPING_ADDRESSES,
+    severity: 'error',
+    problem: `${blocks} (${plural(shared.length, 'address', 'addresses')}) of range ${claim.range} ${shared.length === 1 ? 'is' : 'are'} claimed here and by ${earlier.path}` +
+      `${earlierIsWhole ? ' (the whole range)' : ''} in account ${claim.account}, Region ${claim.region}; an address can sit in one dedicated IP pool only.`,
+    allowed: 'pools that split one range take blocks that do not overlap; the addresses that no pool takes stay in ses-default-dedicated-pool.',
+    fix: earlierIsWhole
+      ? `claim each address once: give ${earlier.path} addresses that leave ${blocks} free (without addresses, it takes the whole range), or take ${blocks} out of the addresses of this pool.`
+      : `claim each address once: take ${blocks} out of the addresses of ${earlier.path} or of this pool` +
+        (own ? `, e.g. addresses: ${codeList(own)} here (its part that no other pool of the range takes).` : '.'),
   };
 }
 

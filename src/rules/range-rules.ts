@@ -71,7 +71,7 @@ export function validSuggestion(candidate: string): string | undefined {
  * The strict form of a range written loosely (spaces, leading zeros), if it
  * reads as one: `" 8.8.08.0 / 24"` gives `"8.8.8.0/24"`.
  */
-function looseReading(cidr: string): string | undefined {
+export function looseReading(cidr: string): string | undefined {
   const match = /^\s*(\d{1,3})\s*\.\s*(\d{1,3})\s*\.\s*(\d{1,3})\s*\.\s*(\d{1,3})\s*\/\s*(\d{1,2})\s*$/.exec(cidr);
   if (!match) {
     return undefined;

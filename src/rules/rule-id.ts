@@ -19,9 +19,12 @@ export class ByoipRuleId {
   public static readonly DOCUMENTATION_RANGE = 'SesByoip-DocumentationRange';
   /** One account and Region would hold more ranges than its BYOIP quota. */
   public static readonly REGIONAL_QUOTA = 'SesByoip-RegionalQuota';
-  /** The same range is claimed twice in one account and Region. */
+  /**
+   * Two pools of one account and Region both take the whole of the same range
+   * (no `addresses`, or blocks that cover all 256 addresses).
+   */
   public static readonly DUPLICATE_RANGE = 'SesByoip-DuplicateRange';
-  /** The same range is used in more than one Region or account. */
+  /** The same range is used in more than one Region or account (whole, or split between pools). */
   public static readonly MULTI_REGION = 'SesByoip-MultiRegion';
   /** The dedicated IP pool that receives the range uses MANAGED scaling. */
   public static readonly MANAGED_SCALING = 'SesByoip-ManagedScaling';
@@ -33,6 +36,21 @@ export class ByoipRuleId {
   public static readonly INVALID_POOL_NAME = 'SesByoip-InvalidPoolName';
   /** The pool is named like one of SES's own pools. */
   public static readonly RESERVED_POOL_NAME = 'SesByoip-ReservedPoolName';
+  /**
+   * `addresses` is an empty list, or an entry is not a strict dotted-decimal
+   * CIDR block of /24 to /32 whose address is the first of its block.
+   */
+  public static readonly INVALID_ADDRESSES = 'SesByoip-InvalidAddresses';
+  /** An entry of `addresses` is a valid block that is not inside the pool's range. */
+  public static readonly ADDRESSES_OUTSIDE_RANGE = 'SesByoip-AddressesOutsideRange';
+  /**
+   * Two pools of one account and Region take the same address of a range
+   * (a pool without `addresses` takes the whole range), or one pool lists an
+   * address twice.
+   */
+  public static readonly OVERLAPPING_ADDRESSES = 'SesByoip-OverlappingAddresses';
+  /** `addresses`, or one of its entries, is a token, not a literal string. */
+  public static readonly UNRESOLVED_ADDRESSES = 'SesByoip-UnresolvedAddresses';
 
   private constructor() {}
 }

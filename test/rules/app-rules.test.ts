@@ -1,4 +1,4 @@
-import { checkClaims, RangeClaim } from '../../src/rules/app-rules';
+import { checkClaims, checkOverlappingClaims, isWholeClaim, RangeClaim } from '../../src/rules/app-rules';
 import { formatFinding } from '../../src/rules/finding';
 import { ByoipRuleId } from '../../src/rules/rule-id';
 import { ranges } from '../helpers';
@@ -32,8 +32,8 @@ describe('checkClaims', () => {
     const later = checkClaims(claims).get(claims[1])!;
     expect(formatFinding(later)).toBe(
       '[SesByoip-DuplicateRange] range 8.8.8.0/24 is claimed 2 times in account 111111111111, Region us-east-1: here and by A/Pool; an address can sit in one dedicated IP pool only.' +
-        ' Allowed: one ByoipSendingPool per range; other configuration sets can send through its pool (pass its dedicatedIpPool to ses.ConfigurationSet).' +
-        ' Fix: keep one ByoipSendingPool for 8.8.8.0/24 and remove the others.',
+        ' Allowed: one ByoipSendingPool per range, or several that split it, each with its own addresses; other configuration sets can send through a pool (pass its dedicatedIpPool to ses.ConfigurationSet).' +
+        ' Fix: keep one ByoipSendingPool for 8.8.8.0/24 and remove the others, or split the range: give each pool the addresses it takes.',
     );
   });
 
@@ -166,5 +166,125 @@ describe('checkClaims', () => {
     const claims = ranges(30).map((r, i) => claim(r, `P${i}`));
     const finding = checkClaims(claims).get(claims[29])!;
     expect(finding.problem).toContain('8.8.10.0/24 and 20 more), more than its quota of 5');
+  });
+});
+
+describe('ranges split between pools', () => {
+  /** A claim of part of a range. */
+  function part(range: string, path: string, addresses: string[], env?: string): RangeClaim {
+    return { ...claim(range, path, env), addresses };
+  }
+
+  /** `path rule` for every finding of checkClaims, then of checkOverlappingClaims. */
+  function findings(claims: RangeClaim[]): string[] {
+    const reported = checkClaims(claims);
+    return [
+      ...[...reported].map(([c, f]) => `${c.path} ${f.ruleId}`),
+      ...checkOverlappingClaims(claims, reported).map(({ claim: c, finding: f }) => `${c.path} ${f.ruleId}`),
+    ];
+  }
+
+  test('pools that split a range without sharing an address are no conflict, and the range counts once toward the quota', () => {
+    const claims = [
+      ...ranges(4).map((r, i) => claim(r, `P${i}`)),
+      part('8.8.8.0/24', 'A', ['8.8.8.0/27']),
+      part('8.8.8.0/24', 'B', ['8.8.8.32/27', '8.8.8.64/26']),
+      part('8.8.8.0/24', 'C', ['8.8.8.128/25']),
+    ];
+    expect(findings(claims)).toEqual([]);
+    expect(findings([...claims, claim('8.8.20.0/24', 'Sixth')])).toEqual(['Sixth SesByoip-RegionalQuota']);
+  });
+
+  test.each([
+    ['no addresses', undefined],
+    ['the /24 itself', ['8.8.8.0/24']],
+    ['blocks that cover it', ['8.8.8.128/25', '8.8.8.0/25']],
+  ])('a claim of %s takes the whole range', (_, addresses) => {
+    const whole = { ...claim('8.8.8.0/24', 'W'), addresses };
+    expect(isWholeClaim(whole)).toBe(true);
+    expect(findings([claim('8.8.8.0/24', 'A'), whole])).toEqual(['W SesByoip-DuplicateRange']);
+  });
+
+  test('a claim of part of a range is not whole, and overlaps a whole claim', () => {
+    const partial = part('8.8.8.0/24', 'B', ['8.8.8.0/25', '8.8.8.128/26']);
+    expect(isWholeClaim(partial)).toBe(false);
+    expect(findings([claim('8.8.8.0/24', 'A'), partial])).toEqual(['B SesByoip-OverlappingAddresses']);
+  });
+
+  test('one finding per conflicting pair, on the later claim, naming the earlier one', () => {
+    const claims = [
+      part('8.8.8.0/24', 'A', ['8.8.8.0/25']),
+      part('8.8.8.0/24', 'B', ['8.8.8.64/26', '8.8.8.128/26']),
+      part('8.8.8.0/24', 'C', ['8.8.8.192/26']),
+      part('8.8.8.0/24', 'D', ['8.8.8.100/32', '8.8.8.200/32']),
+    ];
+    const overlaps = checkOverlappingClaims(claims, checkClaims(claims));
+    expect(overlaps.map(({ claim: c, finding }) => `${c.path}: ${finding.problem.split(' are claimed')[0].split(' is claimed')[0]} / ${/by (\S+)/.exec(finding.problem)![1]}`)).toEqual([
+      'B: 8.8.8.64/26 (64 addresses) of range 8.8.8.0/24 / A',
+      'D: 8.8.8.100/32 (1 address) of range 8.8.8.0/24 / A',
+      'D: 8.8.8.100/32 (1 address) of range 8.8.8.0/24 / B',
+      'D: 8.8.8.200/32 (1 address) of range 8.8.8.0/24 / C',
+    ]);
+  });
+
+  test('OverlappingAddresses names the shared addresses as the fewest blocks, and suggests what no other pool takes', () => {
+    const claims = [part('8.8.8.0/24', 'Mail/Transactional', ['8.8.8.0/26', '8.8.8.64/32']), part('8.8.8.0/24', 'Mail/Marketing', ['8.8.8.0/25'])];
+    const [{ finding }] = checkOverlappingClaims(claims, checkClaims(claims));
+    expect(formatFinding(finding)).toBe(
+      '[SesByoip-OverlappingAddresses] 8.8.8.0/26, 8.8.8.64/32 (65 addresses) of range 8.8.8.0/24 are claimed here and by Mail/Transactional in account 111111111111, Region us-east-1;' +
+        ' an address can sit in one dedicated IP pool only.' +
+        ' Allowed: pools that split one range take blocks that do not overlap; the addresses that no pool takes stay in ses-default-dedicated-pool.' +
+        ' Fix: claim each address once: take 8.8.8.0/26, 8.8.8.64/32 out of the addresses of Mail/Transactional or of this pool,' +
+        ' e.g. addresses: ["8.8.8.65/32", "8.8.8.66/31", "8.8.8.68/30", "8.8.8.72/29", "8.8.8.80/28", "8.8.8.96/27"] here (its part that no other pool of the range takes).',
+    );
+    // The suggestion, applied, leaves no conflict.
+    const fixed = [claims[0], part('8.8.8.0/24', 'Mail/Marketing', ['8.8.8.65/32', '8.8.8.66/31', '8.8.8.68/30', '8.8.8.72/29', '8.8.8.80/28', '8.8.8.96/27'])];
+    expect(findings(fixed)).toEqual([]);
+  });
+
+  test('OverlappingAddresses with a whole claim asks to give it addresses', () => {
+    const claims = [claim('8.8.8.0/24', 'Mail/All'), part('8.8.8.0/24', 'Mail/Marketing', ['8.8.8.0/25'])];
+    const [{ finding }] = checkOverlappingClaims(claims, checkClaims(claims));
+    expect(finding.problem).toBe(
+      '8.8.8.0/25 (128 addresses) of range 8.8.8.0/24 are claimed here and by Mail/All (the whole range) in account 111111111111, Region us-east-1; an address can sit in one dedicated IP pool only.',
+    );
+    expect(finding.fix).toBe(
+      'claim each address once: give Mail/All addresses that leave 8.8.8.0/25 free (without addresses, it takes the whole range), or take 8.8.8.0/25 out of the addresses of this pool.',
+    );
+  });
+
+  test('a whole claim after a partial one gets the suggestion of the rest of the range', () => {
+    const claims = [part('8.8.8.0/24', 'A', ['8.8.8.0/25']), claim('8.8.8.0/24', 'B')];
+    const [{ claim: on, finding }] = checkOverlappingClaims(claims, checkClaims(claims));
+    expect(on.path).toBe('B');
+    expect(finding.fix).toContain('e.g. addresses: ["8.8.8.128/25"] here');
+  });
+
+  test('MultiRegion, and nothing else, for pools splitting one range in two Regions, overlapping or not', () => {
+    const disjoint = [part('8.8.8.0/24', 'East', ['8.8.8.0/25']), part('8.8.8.0/24', 'West', ['8.8.8.128/25'], '111111111111/us-west-2')];
+    expect(findings(disjoint)).toEqual(['West SesByoip-MultiRegion']);
+    const overlapping = [
+      part('8.8.8.0/24', 'East', ['8.8.8.0/25']),
+      part('8.8.8.0/24', 'East2', ['8.8.8.0/26']),
+      part('8.8.8.0/24', 'Other', ['8.8.8.0/25'], '222222222222/us-east-1'),
+    ];
+    expect(findings(overlapping)).toEqual(['Other SesByoip-MultiRegion']);
+    expect(checkClaims(overlapping).get(overlapping[2])!.fix).toBe(
+      'keep 8.8.8.0/24 only in the stack of the account and Region named in your AWS approval, and remove it from the others.',
+    );
+  });
+
+  test('DuplicateRange, not OverlappingAddresses, between whole claims; partial claims still overlap them', () => {
+    const claims = [claim('8.8.8.0/24', 'A'), part('8.8.8.0/24', 'P', ['8.8.8.0/26']), claim('8.8.8.0/24', 'B')];
+    expect(findings(claims)).toEqual(['B SesByoip-DuplicateRange', 'P SesByoip-OverlappingAddresses']);
+    expect(checkClaims(claims).get(claims[2])!.problem).toContain('is claimed 2 times in account 111111111111, Region us-east-1: here and by A;');
+  });
+
+  test('three whole claims are one DuplicateRange, and no overlap', () => {
+    expect(findings([claim('8.8.8.0/24', 'A'), claim('8.8.8.0/24', 'B'), claim('8.8.8.0/24', 'C')])).toEqual(['C SesByoip-DuplicateRange']);
+  });
+
+  test('a claim with no address that passed takes part in no overlap check', () => {
+    expect(findings([claim('8.8.8.0/24', 'A'), part('8.8.8.0/24', 'Bad', [])])).toEqual([]);
   });
 });
