@@ -10,6 +10,7 @@ import { assess, someOf } from '../handler/plan';
 import { DEFAULT_POOL } from '../handler/resource-properties';
 import { AccountState, createSesClient, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
+import { fewestBlocks, ipv4ToNumber, rangeOf } from '../range/ipv4-cidr';
 import { formatFinding } from '../rules/finding';
 import { isUsablePoolName, RESERVED_POOL_NAMES } from '../rules/pool-rules';
 import { checkRange } from '../rules/range-rules';
@@ -54,6 +55,12 @@ export interface RangeStatus {
   readonly missingExamples: readonly string[];
   /** How many of the provisioned addresses are in each pool. */
   readonly pools: Readonly<Record<string, number>>;
+  /**
+   * How the range is split across pools: each pool's addresses as the fewest
+   * CIDR blocks, in ascending order (e.g. `{ "transactional": ["198.51.100.0/27"] }`).
+   * Not provisioned addresses are in no pool, so not here.
+   */
+  readonly split: Readonly<Record<string, readonly string[]>>;
   /** The warm-up of the provisioned addresses, by WarmupStatus. */
   readonly warmup: Readonly<Record<string, { readonly count: number; readonly averagePercentage?: number }>>;
 }
@@ -131,11 +138,18 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
   const assessment = assess(addresses, state, pool ?? DEFAULT_POOL);
   const inDefault = pool === undefined ? assessment.inPlace.length : assessment.toMove.length;
   const pools: Record<string, number> = {};
+  const inEachPool = new Map<string, number[]>();
   const warmup: Record<string, { count: number; total: number; known: number }> = {};
   for (const ip of addresses) {
     const address = state.get(ip);
     if (address) {
       pools[address.pool] = (pools[address.pool] ?? 0) + 1;
+      const numbers = inEachPool.get(address.pool);
+      if (numbers) {
+        numbers.push(ipv4ToNumber(ip));
+      } else {
+        inEachPool.set(address.pool, [ipv4ToNumber(ip)]);
+      }
       const entry = (warmup[address.warmupStatus ?? 'UNKNOWN'] ??= { count: 0, total: 0, known: 0 });
       entry.count++;
       if (address.warmupPercentage !== undefined && address.warmupPercentage >= 0) {
@@ -168,7 +182,9 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
     message = `All ${addresses.length} addresses of ${cidr} are provisioned, but ${foreignCount} sit in other pools: ` +
       `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy refuses to take them unless you move them to ` +
       `${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.` +
-      (pool === undefined && foreign.length === 1 ? ` If ${foreign[0][0]} is the range's own pool, pass --pool ${foreign[0][0]}.` : '');
+      (pool === undefined && foreign.length === 1 ? ` If ${foreign[0][0]} is the range's own pool, pass --pool ${foreign[0][0]}.` : '') +
+      ` If the range is split between pools on purpose (ByoipSendingPool's addresses), the addresses in ${listOf(foreign.map(([name]) => name))} ` +
+      'are theirs, and a deploy leaves them there: it moves only each pool\'s own addresses.';
   } else {
     verdict = 'READY';
     message = `All ${addresses.length} addresses of ${cidr} are provisioned in ${region}` +
@@ -187,6 +203,7 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
     provisioned,
     missingExamples: missing.slice(0, 5),
     pools,
+    split: Object.fromEntries([...inEachPool].map(([name, numbers]) => [name, fewestBlocks(numbers).map(String)])),
     warmup: Object.fromEntries(
       Object.entries(warmup).map(([status, { count, total, known }]) => [
         status,
@@ -202,10 +219,8 @@ export function formatStatus(status: RangeStatus): string {
     `Range ${status.cidr} in ${status.region}${status.pool ? ` (pool ${status.pool})` : ''}`,
     `  provisioned: ${status.provisioned} of ${status.addresses} addresses`,
   ];
-  const pools = Object.entries(status.pools).sort(([, a], [, b]) => b - a);
-  if (pools.length > 0) {
-    lines.push(`  pools:       ${pools.map(([name, n]) => `${name} ${n}`).join(', ')}`);
-  }
+  const split = splitLines(status);
+  split.forEach((line, i) => lines.push(`${i === 0 ? '  pools:       ' : ' '.repeat(15)}${line}`));
   const warmup = Object.entries(status.warmup);
   if (warmup.length > 0) {
     lines.push(`  warm-up:     ${warmup
@@ -214,6 +229,41 @@ export function formatStatus(status: RangeStatus): string {
   }
   lines.push('', `${status.ready ? 'Ready' : 'Not ready'}: ${status.message}`, '');
   return lines.join('\n');
+}
+
+/**
+ * One line per pool that holds addresses of the range, by its first address,
+ * then one for the addresses that are not provisioned, if any: each as
+ * `<name> <block> <block> ... (<count>)`.
+ */
+function splitLines(status: RangeStatus): string[] {
+  const line = (name: string, blocks: readonly string[]) =>
+    `${name} ${blocks.join(' ')} (${blocks.reduce((n, block) => n + rangeOf(block).size, 0)})`;
+  const pools = Object.entries(status.split)
+    .filter(([, blocks]) => blocks.length > 0)
+    .map(([name, blocks]) => ({ name, blocks, first: rangeOf(blocks[0]).network }))
+    .sort((a, b) => a.first - b.first);
+  const lines = pools.map(({ name, blocks }) => line(name, blocks));
+  // What no pool holds is not provisioned.
+  const range = rangeOf(status.cidr);
+  const held = new Set<number>();
+  for (const block of Object.values(status.split).flat()) {
+    const { network, last } = rangeOf(block);
+    for (let n = network; n <= last; n++) held.add(n);
+  }
+  const missing: number[] = [];
+  for (let n = range.network; n <= range.last; n++) {
+    if (!held.has(n)) missing.push(n);
+  }
+  if (missing.length > 0) {
+    lines.push(line('not provisioned', fewestBlocks(missing).map(String)));
+  }
+  return lines;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listOf(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 /** Turns a failure to read SES into one sentence that says what to check. */

@@ -1,5 +1,5 @@
 import { cli } from './run-cli';
-import { summarize } from '../../src/cli/status';
+import { formatStatus, summarize } from '../../src/cli/status';
 import { DedicatedIpState } from '../../src/handler/ses-client';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { LocalSesEndpoint } from '../support/local-ses-endpoint';
@@ -24,7 +24,7 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     expect(stdout).toBe([
       `Range ${RANGE} in us-east-1`,
       '  provisioned: 256 of 256 addresses',
-      '  pools:       ses-default-dedicated-pool 256',
+      '  pools:       ses-default-dedicated-pool 8.8.8.0/24 (256)',
       '  warm-up:     DONE 255 (average 100%), IN_PROGRESS 1 (average 40%)',
       '',
       'Ready: All 256 addresses of 8.8.8.0/24 are provisioned in us-east-1 and in ses-default-dedicated-pool: the range is ready to deploy.',
@@ -49,6 +49,7 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
       ready: true,
       provisioned: 256,
       pools: { 'mail': 10, 'ses-default-dedicated-pool': 246 },
+      split: { 'mail': ['8.8.8.0/29', '8.8.8.8/31'], 'ses-default-dedicated-pool': ['8.8.8.10/31', '8.8.8.12/30', '8.8.8.16/28', '8.8.8.32/27', '8.8.8.64/26', '8.8.8.128/25'] },
     });
     expect(stderr.match(/read \d+ dedicated IPs/g)).toHaveLength(6);
     expect(code).toBe(0);
@@ -76,12 +77,76 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     expect(result.code).toBe(3);
   });
 
-  test('exits 0 and says deployed when the range is in its pool', async () => {
+  test('exits 0 and says deployed when the range is in its pool, on one line of blocks', async () => {
     ep.createPool('mail');
-    ep.provisionRange(RANGE, { pool: 'mail' });
+    ep.provisionRange(RANGE, { pool: 'mail', warmupPercentage: 100, warmupStatus: 'DONE' });
     const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'mail'], ep.clientEnv());
-    expect(stdout).toContain('Ready: All 256 addresses of 8.8.8.0/24 are in pool mail: the range is deployed.');
+    expect(stdout).toBe([
+      `Range ${RANGE} in us-east-1 (pool mail)`,
+      '  provisioned: 256 of 256 addresses',
+      '  pools:       mail 8.8.8.0/24 (256)',
+      '  warm-up:     DONE 256 (average 100%)',
+      '',
+      'Ready: All 256 addresses of 8.8.8.0/24 are in pool mail: the range is deployed.',
+      '',
+    ].join('\n'));
     expect(code).toBe(0);
+  });
+
+  describe('a range split between pools', () => {
+    // transactional .0/27; marketing .64/26 and .200/29; the rest in the default pool.
+    beforeEach(() => {
+      ep.createPool('transactional');
+      ep.createPool('marketing');
+      ep.provisionRange(RANGE, { warmupPercentage: 100, warmupStatus: 'DONE' });
+      for (const ip of ADDRESSES.slice(0, 32)) ep.provisionAddress(ip, { pool: 'transactional', warmupPercentage: 100, warmupStatus: 'DONE' });
+      for (const ip of [...ADDRESSES.slice(64, 128), ...ADDRESSES.slice(200, 208)]) {
+        ep.provisionAddress(ip, { pool: 'marketing', warmupPercentage: 100, warmupStatus: 'DONE' });
+      }
+    });
+
+    test('shows each pool with its fewest blocks and count, by first address, and says the sibling pools keep theirs', async () => {
+      const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'transactional'], ep.clientEnv());
+      expect(stdout).toBe([
+        `Range ${RANGE} in us-east-1 (pool transactional)`,
+        '  provisioned: 256 of 256 addresses',
+        '  pools:       transactional 8.8.8.0/27 (32)',
+        '               ses-default-dedicated-pool 8.8.8.32/27 8.8.8.128/26 8.8.8.192/29 8.8.8.208/28 8.8.8.224/27 (152)',
+        '               marketing 8.8.8.64/26 8.8.8.200/29 (72)',
+        '  warm-up:     DONE 256 (average 100%)',
+        '',
+        'Not ready: All 256 addresses of 8.8.8.0/24 are provisioned, but 72 sit in other pools: marketing (72). ' +
+          'A deploy refuses to take them unless you move them to ses-default-dedicated-pool first or set adoptAddressesFromOtherPools: true. ' +
+          "If the range is split between pools on purpose (ByoipSendingPool's addresses), the addresses in marketing are theirs, " +
+          "and a deploy leaves them there: it moves only each pool's own addresses.",
+        '',
+      ].join('\n'));
+      expect(code).toBe(3);
+    });
+
+    test('--json gives the split as pool -> fewest blocks, next to the counts', async () => {
+      const { code, stdout } = await cli(['status', '--cidr', RANGE, '--json'], ep.clientEnv());
+      const status = JSON.parse(stdout);
+      expect(status.split).toEqual({
+        'transactional': ['8.8.8.0/27'],
+        'ses-default-dedicated-pool': ['8.8.8.32/27', '8.8.8.128/26', '8.8.8.192/29', '8.8.8.208/28', '8.8.8.224/27'],
+        'marketing': ['8.8.8.64/26', '8.8.8.200/29'],
+      });
+      expect(status.pools).toEqual({ 'transactional': 32, 'ses-default-dedicated-pool': 152, 'marketing': 72 });
+      expect(status).toMatchObject({ verdict: 'IN_OTHER_POOLS', ready: false });
+      expect(status.message).toContain('the addresses in transactional and marketing are theirs, and a deploy leaves them there');
+      expect(code).toBe(3);
+    });
+  });
+
+  test('shows the addresses that are not provisioned as blocks', async () => {
+    ep.provisionRange(RANGE, { except: ['8.8.8.250', '8.8.8.251'] });
+    const { code, stdout } = await cli(['status', '--cidr', RANGE], ep.clientEnv());
+    expect(stdout.split('\n').slice(2, 4)).toEqual([
+      '  pools:       ses-default-dedicated-pool 8.8.8.0/25 8.8.8.128/26 8.8.8.192/27 8.8.8.224/28 8.8.8.240/29 8.8.8.248/31 8.8.8.252/30 (254)',
+      '               not provisioned 8.8.8.250/31 (2)',
+    ]);
+    expect(code).toBe(3);
   });
 
   test('rides out throttling as the deploy handler does', async () => {
@@ -215,5 +280,15 @@ describe('summarize', () => {
     const status = summarize(RANGE, ADDRESSES, state(ADDRESSES.map((ip) => [ip, 'ses-default-dedicated-pool'])), 'eu-west-1');
     expect(status.warmup).toEqual({ UNKNOWN: { count: 256 } });
     expect(status.verdict).toBe('READY');
+  });
+
+  test('splits the range by pool, and the text orders pools by first address whatever their names', () => {
+    const status = summarize(RANGE, ADDRESSES, state(ADDRESSES.slice(1).map((ip, i) => [ip, i < 127 ? 'zeta' : '7'])), 'eu-west-1');
+    expect(status.split).toEqual({ zeta: ['8.8.8.1/32', '8.8.8.2/31', '8.8.8.4/30', '8.8.8.8/29', '8.8.8.16/28', '8.8.8.32/27', '8.8.8.64/26'], 7: ['8.8.8.128/25'] });
+    expect(formatStatus(status).split('\n').slice(2, 5)).toEqual([
+      '  pools:       zeta 8.8.8.1/32 8.8.8.2/31 8.8.8.4/30 8.8.8.8/29 8.8.8.16/28 8.8.8.32/27 8.8.8.64/26 (127)',
+      '               7 8.8.8.128/25 (128)',
+      '               not provisioned 8.8.8.0/32 (1)',
+    ]);
   });
 });
