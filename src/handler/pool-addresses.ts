@@ -258,7 +258,7 @@ function tryParse(raw: Record<string, unknown> | undefined): PoolAddressesSettin
 async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse> {
   const { settings } = change;
   const { poolName, cidr } = settings;
-  const { addresses, range, state, assessment } = await preflight(change, inv, 'operation');
+  const { addresses, range, state, assessment, waiting } = await preflight(change, inv, 'operation');
   const toMove = settings.adoptAddressesFromOtherPools
     ? [...assessment.toMove, ...foreignAddresses(assessment, addresses)]
     : [...assessment.toMove];
@@ -279,7 +279,8 @@ async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse
   // What SES says after the writes is the truth: another deployer may have
   // moved the same addresses meanwhile. (Without writes, the first read is as fresh.)
   const final = toMove.length > 0 || released > 0 ? await inv.ses.readPool(poolName) : state;
-  const meant = [...assessment.inPlace, ...toMove].filter((ip) => !left.has(ip));
+  // (What a sibling holds for this pool, it hands over in its own update.)
+  const meant = [...assessment.inPlace, ...toMove].filter((ip) => !left.has(ip) && !waiting.includes(ip));
   const astray = meant.filter((ip) => final.get(ip)?.pool !== poolName);
   if (astray.length > 0) {
     const problem = await describeAstray(astray, addresses.length, settings, inv);
@@ -549,6 +550,8 @@ interface Preflight {
   readonly range: Ipv4Range;
   readonly state: AccountState;
   readonly assessment: Assessment;
+  /** On a Create: the pool's addresses that a sibling pool holds, for the sibling to hand over. */
+  readonly waiting: readonly string[];
 }
 
 /**
@@ -632,9 +635,15 @@ async function preflight(change: Change, inv: Invocation, stage: 'check' | 'oper
   const range = verdict.range;
   // On an update that changes pool, the old pool's addresses are ours to
   // move; so are those of the stack's other pools that split the range.
+  // A Create does not take them from a sibling, though: that sibling's
+  // update gives them up in this deploy and moves them here itself, and if
+  // the deploy fails first they are still where CloudFormation's rollback
+  // expects them (a created resource is only deleted, never rolled back).
+  const siblings = siblingPools(change);
+  const takesFromSiblings = change.event.RequestType !== 'Create';
   const ownPools = [
     ...(previous && previous.poolName !== poolName && previous.poolName !== DEFAULT_POOL ? [previous.poolName] : []),
-    ...siblingPools(change),
+    ...(takesFromSiblings ? siblings : []),
   ];
   const tolerant = change.rollback ||
     (previous !== undefined && previous.cidr === cidr && previous.poolName === poolName && sameAddresses(previous, settings, range));
@@ -643,7 +652,16 @@ async function preflight(change: Change, inv: Invocation, stage: 'check' | 'oper
   // The pool's own part of the range: the checks are about those addresses only.
   const addresses = addressesOfBlocks(range, settings.addresses);
   const state = await inv.ses.readAccountState((n) => inv.log(`read ${n} dedicated IPs of the account so far`));
-  const assessment = assess(addresses, state, poolName, ownPools);
+  const assessed = assess(addresses, state, poolName, ownPools);
+  const waiting = takesFromSiblings ? [] : addresses.filter((ip) => siblings.includes(state.get(ip)?.pool ?? ''));
+  const assessment: Assessment = waiting.length === 0 ? assessed : {
+    ...assessed,
+    foreign: new Map([...assessed.foreign].filter(([pool]) => !siblings.includes(pool))),
+  };
+  if (waiting.length > 0) {
+    inv.log(`${waiting.length} of this pool's addresses sit in sibling pools of the stack (${someOf(waiting)}): ` +
+      'left there for the sibling\'s update in this deploy, which gives them up and moves them here');
+  }
 
   const { missing, foreign } = assessment;
   const whose = settings.addresses ? `this pool's ${addresses.length} addresses of ${cidr}` : `the ${addresses.length} addresses of ${cidr}`;
@@ -670,7 +688,7 @@ async function preflight(change: Change, inv: Invocation, stage: 'check' | 'oper
     throw new Error(problems.join(' '));
   }
   problems.forEach((problem) => warn(change, inv, problem));
-  return { addresses, range, state, assessment };
+  return { addresses, range, state, assessment, waiting };
 }
 
 /** The status of the event's stack, or undefined (logged) if it cannot be read. */

@@ -38,7 +38,8 @@ export function propagationDelayOf(error: unknown, notFoundMayPass: boolean): Pr
 
 /** The grace of one invocation of an operation. */
 export class PropagationGrace {
-  private written = false;
+  /** Where the operation has written: a destination (e.g. a pool), or ANY_WRITE for writes without one. */
+  private readonly writtenTo = new Set<string>();
   private retries = 0;
 
   /**
@@ -50,18 +51,25 @@ export class PropagationGrace {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** The operation has written (in this invocation, or an earlier one as SES's state shows): no more grace. */
-  public operationHasWritten(): void {
-    this.written = true;
+  /**
+   * The operation has written, into `destination` if the write has one (a
+   * pool): no more grace for writes there, nor for calls without a
+   * destination. A first write to ANOTHER destination (a sibling pool
+   * created in the same deploy, whose grant or existence may still be
+   * propagating) keeps its grace.
+   */
+  public operationHasWritten(destination: string = ANY_WRITE): void {
+    this.writtenTo.add(destination);
   }
 
   /**
    * If `delay` may still pass, logs why and waits before the caller retries
    * `what`; returns whether to retry.
    */
-  public async retry(delay: PropagationDelay | undefined, what: string, error: unknown): Promise<boolean> {
+  public async retry(delay: PropagationDelay | undefined, what: string, error: unknown, destination?: string): Promise<boolean> {
     const left = this.until - this.clock.now();
-    if (delay === undefined || this.written || left <= 0) {
+    const written = destination === undefined ? this.writtenTo.size > 0 : this.writtenTo.has(destination);
+    if (delay === undefined || written || left <= 0) {
       return false;
     }
     const wait = Math.min(left, FIRST_WAIT_MS * 2 ** this.retries, MAX_WAIT_MS);
@@ -69,12 +77,15 @@ export class PropagationGrace {
     const why = delay === 'denied'
       ? 'the role\'s permissions may not have propagated to SES yet (IAM takes seconds)'
       : 'a pool created seconds ago may not be found yet (SES takes seconds)';
-    this.log(`${what} answered ${describe(error)}. Nothing has been written yet, and ${why}: ` +
+    this.log(`${what} answered ${describe(error)}. Nothing has been written ${destination === undefined ? '' : `into ${destination} `}yet, and ${why}: ` +
       `retrying in ${(wait / 1000).toFixed(1)} s (for ${Math.ceil(left / 1000)} s more at most)`);
     await this.clock.sleep(wait);
     return true;
   }
 }
+
+/** The destination of writes that have none (e.g. warm-up). */
+const ANY_WRITE = '*';
 
 function describe(error: unknown): string {
   const { name, message } = error as { name?: string; message?: string };

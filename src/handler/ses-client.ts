@@ -102,7 +102,7 @@ export class SesGateway {
       // A named pool may be too new for SES to find (the default pool always
       // exists); an address that SES names as not found is simply gone.
       const notFoundMayPass = (error: unknown) => pool !== DEFAULT_POOL && !errorMessage(error).includes(ip);
-      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass });
+      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass, destination: `pool ${pool}` });
     } catch (error) {
       if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
         return 'not-found';
@@ -146,18 +146,19 @@ export class SesGateway {
 
   /**
    * Runs one SES call through the pacer, with the propagation grace; a final
-   * failure names the call. A successful write ends the grace.
+   * failure names the call. A successful write ends the grace for its
+   * destination (and for calls without one).
    */
   private async call<T>(
     what: string,
     send: () => Promise<T>,
-    options: { write?: boolean; notFoundMayPass?: boolean | ((error: unknown) => boolean) } = {},
+    options: { write?: boolean; notFoundMayPass?: boolean | ((error: unknown) => boolean); destination?: string } = {},
   ): Promise<T> {
     for (;;) {
       try {
         const result = await this.pacer.run(send, classifySesError, this.deadline);
         if (options.write) {
-          this.grace?.operationHasWritten();
+          this.grace?.operationHasWritten(options.destination);
         }
         return result;
       } catch (error) {
@@ -166,7 +167,7 @@ export class SesGateway {
         }
         const { notFoundMayPass = false } = options;
         const delay = propagationDelayOf(error, typeof notFoundMayPass === 'function' ? notFoundMayPass(error) : notFoundMayPass);
-        if (!(await this.grace?.retry(delay, `SES ${what}`, error))) {
+        if (!(await this.grace?.retry(delay, `SES ${what}`, error, options.write ? options.destination : undefined))) {
           throw new SesCallError(what, error);
         }
       }

@@ -48,6 +48,16 @@ describe('PropagationGrace', () => {
     expect(await grace.retry('denied', 'x', denied)).toBe(false);
   });
 
+  test('after a write into one pool, a first write into another pool keeps its grace; the same pool and reads do not', async () => {
+    const logs: string[] = [];
+    const grace = new PropagationGrace(virtualClock(), 60_000, (line) => logs.push(line));
+    grace.operationHasWritten('pool transactional');
+    expect(await grace.retry('denied', 'SES PutDedicatedIpInPool 192.0.2.1 into marketing', denied, 'pool marketing')).toBe(true);
+    expect(logs[0]).toContain('Nothing has been written into pool marketing yet');
+    expect(await grace.retry('denied', 'x', denied, 'pool transactional')).toBe(false);
+    expect(await grace.retry('denied', 'x', denied)).toBe(false);
+  });
+
   test('gives no grace when the operation began more than the grace ago', async () => {
     const grace = new PropagationGrace(virtualClock(), -1, () => {});
     expect(await grace.retry('not-found', 'x', notFound)).toBe(false);

@@ -339,7 +339,7 @@ describe('5. IAM and SES take seconds to see a change', () => {
     ep.denyFor(2_500, { operations: ['PutDedicatedIpInPool'] });
     await run(request('Create', properties()));
     expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
-    expect(logText()).toMatch(/answered AccessDeniedException \(.*\)\. Nothing has been written yet, and the role's permissions may not have propagated/);
+    expect(logText()).toMatch(/answered AccessDeniedException \(.*\)\. Nothing has been written into pool byoip-pool yet, and the role's permissions may not have propagated/);
   });
 
   test('reads denied at first (a role created seconds ago) are retried too, and DescribeStacks with them', async () => {
@@ -365,7 +365,7 @@ describe('5. IAM and SES take seconds to see a change', () => {
     ep.createPool(POOL, { visibleAfterMs: 2_500 });
     await run(request('Create', properties()));
     expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
-    expect(logText()).toMatch(/answered NotFoundException \(Pool byoip-pool does not exist\)\. Nothing has been written yet, and a pool created seconds ago may not be found yet/);
+    expect(logText()).toMatch(/answered NotFoundException \(Pool byoip-pool does not exist\)\. Nothing has been written into pool byoip-pool yet, and a pool created seconds ago may not be found yet/);
   });
 
   test('once a write has succeeded, AccessDenied is final at once: a permission removed mid-operation is no delay', async () => {

@@ -169,6 +169,73 @@ describe('CloudFormation\'s rollback of a resize that failed', () => {
   });
 });
 
+describe('a new pool that takes part of an existing pool\'s range', () => {
+  /** T holds the whole range (deployed before splits existed); C is added with .128/25, T keeps .0/25. */
+  async function wholeT() {
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const { physicalId } = await run(request('Create', properties({ PoolName: T }), { LogicalResourceId: 'TPoolAddresses' }));
+    ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    ep.createPool('carrier');
+    ep.resetCalls();
+    return physicalId;
+  }
+  const C = 'carrier';
+  const cCreate = () => request('Create', props(C, [block('128/25')], { [T]: [block('0/25')] }), { LogicalResourceId: 'CPoolAddresses' });
+  const tShrink = (id: string) => update(T, id, properties({ PoolName: T }), props(T, [block('0/25')], { [C]: [block('128/25')] }));
+
+  test.each([
+    ['the new pool first', 'C'],
+    ['the existing pool first', 'T'],
+  ])('gets its addresses in one deploy, %s, each moving once', async (_order, first) => {
+    const id = await wholeT();
+    if (first === 'C') {
+      const { data } = await run(cCreate());
+      // Left with the sibling, which hands them over in its own update.
+      expect(split()[C]).toBeUndefined();
+      expect(data?.AddressesInPool).toBe('0');
+      await run(tShrink(id));
+    } else {
+      await run(tShrink(id));
+      await run(cCreate());
+    }
+    expect(split()).toEqual({ [T]: ips(block('0/25')), [C]: ips(block('128/25')) });
+    expect(moves()).toHaveLength(128);
+  });
+
+  test('a Create that fails leaves the existing pool as it was (CloudFormation will not roll it back: it was not updated)', async () => {
+    await wholeT();
+    ep.provisionAddress(block('200'), { pool: T });
+    ep.createPool('someone-else');
+    ep.provisionAddress(block('201'), { pool: 'someone-else' });
+    await expect(run(cCreate())).rejects.toThrow('in other dedicated IP pools: someone-else');
+    expect(split()[T]).toHaveLength(255);
+    expect(moves()).toHaveLength(0);
+  });
+
+  test('the rollback\'s DELETE of the new pool, before the existing one was updated, leaves the existing pool whole', async () => {
+    await wholeT();
+    const { physicalId } = await run(cCreate());
+    // Another resource fails: CloudFormation deletes what it created.
+    ep.setStackStatus(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(request('Delete', cCreate().ResourceProperties, { PhysicalResourceId: physicalId, LogicalResourceId: 'CPoolAddresses' }));
+    expect(split()).toEqual({ [T]: ADDRESSES });
+  });
+
+  test('the rollback after the existing pool handed its addresses over gives them back to it', async () => {
+    const id = await wholeT();
+    const { physicalId } = await run(cCreate());
+    const shrink = tShrink(id);
+    await run(shrink);
+    // Another resource fails: CloudFormation rolls T back, then deletes C.
+    ep.setStackStatus(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(request('Update', shrink.OldResourceProperties!, {
+      PhysicalResourceId: id, OldResourceProperties: shrink.ResourceProperties, LogicalResourceId: 'TPoolAddresses',
+    }));
+    await run(request('Delete', cCreate().ResourceProperties, { PhysicalResourceId: physicalId, LogicalResourceId: 'CPoolAddresses' }));
+    expect(split()).toEqual({ [T]: ADDRESSES });
+  });
+});
+
 test('a shrink sends what the pool no longer takes back to the default pool, with the same physical ID', async () => {
   const ids = await deployedSplit([block('0/27')], [block('128/25')]);
   const { physicalId } = await run(update(M, ids.m, props(M, [block('128/25')], { [T]: [block('0/27')] }), props(M, [block('128/26')], { [T]: [block('0/27')] })));
