@@ -4,7 +4,8 @@ import type { ByoipSendingPool } from './byoip-sending-pool';
 import { honourAppAcknowledgement, honourValidationsAcknowledgement } from './private/acknowledgements';
 import { quote } from './private/display';
 import { isBrandedPool } from './private/pool-brand';
-import { checkAddresses, readAddresses } from './rules/address-rules';
+import { Ipv4Range, rangeOf } from './range/ipv4-cidr';
+import { AddressesInput, checkAddresses, readAddresses } from './rules/address-rules';
 import { checkClaims, checkOverlappingClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
 import { Finding, formatFinding } from './rules/finding';
 import { checkPool, PoolFacts } from './rules/pool-rules';
@@ -193,12 +194,20 @@ class AppReport {
       this.records.set(record.pool, record);
     }
     const claims = new Map<RangeClaim, PoolRecord>();
-    for (const record of this.records.values()) {
-      const { findings, claim } = checkOnePool(record);
-      record.errors.push(...findings.map(formatFinding));
+    const checked = [...this.records.values()].map((record) => ({ record, ...checkOnePool(record) }));
+    for (const { record, claim } of checked) {
       if (claim) {
         claims.set(claim, record);
       }
+    }
+    // The address findings need every claim: their fixes suggest no block
+    // that another pool of the same range, account and Region takes.
+    const othersOf = otherClaimsOf([...claims.keys()]);
+    for (const { record, findings, addresses, claim } of checked) {
+      const addressFindings = addresses
+        ? checkAddresses(addresses.range, addresses.input, claim ? othersOf(claim) : []).findings
+        : [];
+      record.errors.push(...[...addressFindings, ...findings].map(formatFinding));
     }
     // Ranges first (MultiRegion, DuplicateRange, RegionalQuota), then the
     // addresses that pools splitting a range share.
@@ -323,6 +332,34 @@ function explicitLimitOn(node: IConstruct): number | undefined {
 }
 
 /**
+ * For each claim, the blocks that the other claims of its range in the same
+ * account and Region take (a whole claim: the range).
+ */
+function otherClaimsOf(claims: readonly RangeClaim[]): (claim: RangeClaim) => Ipv4Range[] {
+  const groups = new Map<string, RangeClaim[]>();
+  for (const claim of claims) {
+    const key = `${claim.range} ${claim.account}/${claim.region}`;
+    groups.set(key, [...(groups.get(key) ?? []), claim]);
+  }
+  return (claim) => (groups.get(`${claim.range} ${claim.account}/${claim.region}`) ?? [])
+    .filter((other) => other !== claim)
+    .flatMap((other) => (other.addresses ?? [other.range]).map(rangeOf));
+}
+
+/** What one pool on its own tells the checks. */
+interface PoolCheck {
+  /** The findings about the pool other than those of its `addresses`. */
+  readonly findings: Finding[];
+  /**
+   * The pool's `addresses` to check, with its range, if the range passes;
+   * their findings depend on the other pools (see otherClaimsOf).
+   */
+  readonly addresses?: { readonly range: Ipv4Range; readonly input: AddressesInput };
+  /** The claim its range makes on its account and Region, if the range is valid and the environment known. */
+  readonly claim?: RangeClaim;
+}
+
+/**
  * The findings about one pool on its own, and the claim its range makes on
  * its account and Region if the range is valid and the environment known.
  *
@@ -330,7 +367,7 @@ function explicitLimitOn(node: IConstruct): number | undefined {
  * rule: a bad range is its own finding); the claim carries the blocks that
  * pass, so a bad entry takes no part in the checks between pools.
  */
-function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeClaim } {
+function checkOnePool(record: PoolRecord): PoolCheck {
   const { pool } = record;
   const stack = Stack.of(pool);
   const facts: PoolFacts = {
@@ -351,13 +388,13 @@ function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeC
   }
   // A pool of an older copy of this library has no addresses attribute: it takes the whole range.
   const given = (pool as { addresses?: unknown }).addresses ?? [pool.cidr];
-  const addresses = checkAddresses(verdict.range, readAddresses(given, (x) => Token.isUnresolved(x)));
-  findings.unshift(...addresses.findings);
+  const input = readAddresses(given, (x) => Token.isUnresolved(x));
+  const addresses = { range: verdict.range, input };
   if (facts.account === undefined || facts.region === undefined) {
-    return { findings };
+    return { findings, addresses };
   }
   const claim: RangeClaim = {
-    addresses: addresses.blocks.map(String),
+    addresses: checkAddresses(verdict.range, input).blocks.map(String),
     range: verdict.range.toString(),
     account: facts.account,
     region: facts.region,
@@ -365,7 +402,7 @@ function checkOnePool(record: PoolRecord): { findings: Finding[]; claim?: RangeC
     maxRangesPerRegion: record.maxRangesPerRegion,
     quotaSource: record.quotaSource,
   };
-  return { findings, claim };
+  return { findings, addresses, claim };
 }
 
 /** The stack that holds `stack` if it is a nested stack (its env comes from there). */

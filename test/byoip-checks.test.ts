@@ -861,4 +861,105 @@ describe('addresses: one range split between pools', () => {
       ]);
     });
   });
+
+  describe('the fixes suggest no block that another pool of the range takes', () => {
+    /** The fix of the only finding of `path` in a synthesis error, and its problem. */
+    function findingOf(message: string, path: string): { problem: string; fix: string } {
+      const lines = message.split('\n').filter((line) => line.includes(`[${path}] [SesByoip-`));
+      expect(lines).toHaveLength(1);
+      const [problem, fix] = lines[0].split(' Fix: ');
+      return { problem, fix };
+    }
+
+    /**
+     * The addresses that a fix suggests for a pool that has `entries`: the
+     * list it spells out, or `entries` with the entry at fault replaced by
+     * the block it suggests.
+     */
+    function suggested(entries: readonly string[], { problem, fix }: { problem: string; fix: string }): string[] {
+      const spelled = /addresses: \[([^\]]*)\]/.exec(fix);
+      if (spelled) {
+        return [...spelled[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+      }
+      const block = /(?:write|e\.g\.) "([^"]+)"/.exec(fix);
+      const index = /\] addresses\[(\d+)\]/.exec(problem);
+      expect(block && index).toBeTruthy();
+      return entries.map((entry, i) => (i === Number(index![1]) ? block![1] : entry));
+    }
+
+    /** An app where pool A takes `aTakes` (in a Stage if `inStage`) and pool B has `bAddresses`, both of RANGE. */
+    function app(aTakes: string[] | undefined, bAddresses: string[] | undefined, inStage: boolean): App {
+      const root = new App();
+      const aScope = inStage ? new Stack(new Stage(root, 'Prod'), 'Mail', { env: EAST }) : new Stack(root, 'Other', { env: EAST });
+      split(aScope, 'A', aTakes);
+      split(new Stack(root, 'Mail', { env: EAST }), 'B', bAddresses);
+      return root;
+    }
+
+    test.each([
+      ['an empty list', [], 'list the blocks of 8.8.8.0/24 that this pool takes, free of the other pools of the range, e.g. addresses: ["8.8.8.128/25"] (other pools take part of the range, so addresses cannot be left unset).', ['8.8.8.128/25']],
+      ['host bits', ['8.8.8.5/26'], 'write a block of 8.8.8.0/24 free of the other entries and of the other pools of the range, e.g. "8.8.8.128/26" (the bits are never masked for you, so a typo cannot select other addresses).', ['8.8.8.128/26']],
+      ['a /23', ['8.8.8.0/23'], 'list only blocks of 8.8.8.0/24 free of the other pools of the range, with a prefix length from 24 to 32, e.g. "8.8.8.128/25".', ['8.8.8.128/25']],
+    ])('%s, with another pool taking 8.8.8.0/25: the suggestion synthesizes', (_, addresses, expectedFix, expectedAddresses) => {
+      for (const inStage of [false, true]) {
+        const message = synthError(app(['8.8.8.0/25'], addresses, inStage));
+        expect(violations(message)).toEqual(['Mail/B SesByoip-InvalidAddresses']);
+        const finding = findingOf(message, 'Mail/B');
+        expect(finding.fix).toBe(expectedFix);
+        expect(finding.fix).not.toContain('leave addresses unset');
+        const fixed = suggested(addresses, finding);
+        expect(fixed).toEqual(expectedAddresses);
+        expect(() => app(['8.8.8.0/25'], fixed, inStage).synth()).not.toThrow();
+      }
+    });
+
+    test.each([
+      ['an empty list', []],
+      ['a /23', ['8.8.8.0/23']],
+    ])('%s, with no other pool of the range: leaving addresses unset is suggested, and synthesizes', (_, addresses) => {
+      const build = (b: string[] | undefined) => {
+        const root = new App();
+        split(new Stack(root, 'Other', { env: EAST }), 'A', ['8.8.9.0/25'], '8.8.9.0/24');
+        split(new Stack(root, 'Agnostic'), 'D', ['8.8.8.0/25']);
+        split(new Stack(root, 'Mail', { env: EAST }), 'B', b);
+        return root;
+      };
+      // A is of another range, and D (no environment, an UnresolvedEnvironment) claims nothing in B's account and Region.
+      const message = synthError(build(addresses));
+      expect(findingOf(message, 'Mail/B').fix).toContain('leave addresses unset');
+      expect(violations(synthError(build(undefined)))).toEqual(['Agnostic/D SesByoip-UnresolvedEnvironment']);
+    });
+
+    test('with another pool taking the whole range, no example and no "leave addresses unset"', () => {
+      const message = synthError(app(undefined, [], false));
+      expect(violations(message)).toEqual(['Mail/B SesByoip-InvalidAddresses']);
+      expect(findingOf(message, 'Mail/B').fix).toBe(
+        'list the blocks of 8.8.8.0/24 that this pool takes; the other pools of 8.8.8.0/24 in this account and Region take all of it now: free addresses in one of them first.',
+      );
+    });
+
+    test('a pool without addresses that overlaps a split is asked for addresses; the example synthesizes', () => {
+      const build = (b?: string[], c = false) => {
+        const root = new App();
+        const stack = new Stack(root, 'Mail', { env: EAST });
+        split(stack, 'A', ['8.8.8.0/26']);
+        split(stack, 'B', b);
+        if (c) {
+          split(stack, 'C');
+        }
+        return root;
+      };
+      const message = synthError(build());
+      const fix = 'claim each address once: give this pool addresses that leave 8.8.8.0/26 free (it takes the whole range), e.g. addresses: ["8.8.8.64/26", "8.8.8.128/25"] here (the part of the range that no other pool takes).';
+      expect(findingOf(message, 'Mail/B').fix).toBe(fix);
+      expect(() => build(suggested([], findingOf(message, 'Mail/B'))).synth()).not.toThrow();
+      // With a third pool taking the whole range, nothing is free: no example, and nothing about this pool's (missing) addresses.
+      const withC = synthError(build(undefined, true));
+      expect(violations(withC)).toEqual(['Mail/B SesByoip-OverlappingAddresses', 'Mail/C SesByoip-DuplicateRange']);
+      expect(findingOf(withC, 'Mail/B').fix).toBe(
+        'claim each address once: give this pool addresses that leave 8.8.8.0/26 free (it takes the whole range);' +
+          ' the other pools of 8.8.8.0/24 in this account and Region take all of it now: free addresses in one of them first.',
+      );
+    });
+  });
 });

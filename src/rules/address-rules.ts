@@ -66,16 +66,24 @@ export interface AddressesVerdict {
  * 24, host bits), AddressesOutsideRange, in that order; then
  * OverlappingAddresses for each pair of entries that pass and share
  * addresses.
+ *
+ * `others` are the blocks of `range` that the other pools of the range in
+ * the same account and Region take (their blocks that pass; a pool without
+ * `addresses` takes the whole range). They change no finding, only the
+ * fixes: a fix suggests no block that another pool takes (so that following
+ * it does not fail the next synthesis with OverlappingAddresses), and
+ * suggests leaving `addresses` unset only if no other pool takes any of
+ * the range.
  */
-export function checkAddresses(range: Ipv4Range, input: AddressesInput): AddressesVerdict {
+export function checkAddresses(range: Ipv4Range, input: AddressesInput, others: readonly Ipv4Range[] = []): AddressesVerdict {
   if (input.kind === 'token') {
     return { findings: [unresolvedList(range, input.text)], blocks: [], complete: false };
   }
   if (input.kind === 'notList') {
-    return { findings: [notAList(range, input.value)], blocks: [], complete: false };
+    return { findings: [notAList(range, input.value, others)], blocks: [], complete: false };
   }
   if (input.entries.length === 0) {
-    return { findings: [emptyList(range)], blocks: [], complete: false };
+    return { findings: [emptyList(range, others)], blocks: [], complete: false };
   }
   // The blocks that pass, first, so that fixes never suggest one that overlaps them.
   const passing = input.entries.map((entry) => (entry.isToken ? undefined : passingBlock(range, entry.value)));
@@ -85,9 +93,9 @@ export function checkAddresses(range: Ipv4Range, input: AddressesInput): Address
     if (passing[index]) {
       return;
     }
-    findings.push(entry.isToken ? unresolvedEntry(index, entry.value) : entryFinding(range, index, entry.value, blocks));
+    findings.push(entry.isToken ? unresolvedEntry(index, entry.value) : entryFinding(range, index, entry.value, blocks, others));
   });
-  findings.push(...overlappingEntries(range, input.entries, passing));
+  findings.push(...overlappingEntries(range, input.entries, passing, others));
   return { findings, blocks, complete: blocks.length === input.entries.length };
 }
 
@@ -132,21 +140,28 @@ function usableBlock(range: Ipv4Range, text: string | undefined, others: readonl
   return block && !others.some((other) => other.overlaps(block)) ? block.toString() : undefined;
 }
 
-/** The finding of one literal entry that does not pass. */
-function entryFinding(range: Ipv4Range, index: number, value: unknown, passing: readonly Ipv4Range[]): Finding {
+/**
+ * The finding of one literal entry that does not pass; its fix suggests no
+ * block that overlaps `passing` (the pool's other entries) or `others` (the
+ * other pools of the range).
+ */
+function entryFinding(
+  range: Ipv4Range, index: number, value: unknown, passing: readonly Ipv4Range[], others: readonly Ipv4Range[],
+): Finding {
   const entry = `addresses[${index}] ${shown(value)}`;
   const parsed = parseIpv4Cidr(value as string);
+  const taken = [...passing, ...others];
   if (!parsed.ok) {
-    return invalidEntry(range, entry, value, parsed.problem, passing);
+    return invalidEntry(range, entry, value, parsed.problem, taken);
   }
   const { address, prefixLength } = parsed.value;
   if (prefixLength < MIN_BLOCK_PREFIX) {
-    return tooLarge(range, entry, Ipv4Range.containing(address, prefixLength), passing.length > 0);
+    return tooLarge(range, entry, Ipv4Range.containing(address, prefixLength), passing, others);
   }
   if (hasHostBits(parsed.value)) {
-    return hostBits(range, entry, Ipv4Range.containing(address, prefixLength), passing);
+    return hostBits(range, entry, Ipv4Range.containing(address, prefixLength), passing, others);
   }
-  return outsideRange(range, entry, new Ipv4Range(address, prefixLength), passing);
+  return outsideRange(range, entry, new Ipv4Range(address, prefixLength), taken);
 }
 
 /** What InvalidAddresses allows. */
@@ -161,27 +176,62 @@ function firstFreeBlock(range: Ipv4Range, taken: readonly Ipv4Range[]): string |
   return blocks.length > 0 ? `"${blocks[0]}"` : undefined;
 }
 
+/**
+ * The largest block of `range` (the first of its size) that overlaps none
+ * of `taken` and holds at most `maxSize` addresses, if there is one.
+ */
+function largestFreeBlock(range: Ipv4Range, taken: readonly Ipv4Range[], maxSize = range.size): Ipv4Range | undefined {
+  for (let prefix = MIN_BLOCK_PREFIX; prefix <= 32; prefix++) {
+    const size = 2 ** (32 - prefix);
+    if (size > maxSize) {
+      continue;
+    }
+    for (let network = range.network; network <= range.last; network += size) {
+      const block = new Ipv4Range(network, prefix);
+      if (!taken.some((t) => t.overlaps(block))) {
+        return block;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** What a fix says when other pools of the range take all of it. */
+function allTaken(range: Ipv4Range): string {
+  return `the other pools of ${range} in this account and Region take all of it now: free addresses in one of them first`;
+}
+
 /** SesByoip-InvalidAddresses: an empty list. */
-function emptyList(range: Ipv4Range): Finding {
+function emptyList(range: Ipv4Range, others: readonly Ipv4Range[]): Finding {
   const half = new Ipv4Range(range.network, MIN_BLOCK_PREFIX + 1);
+  const free = largestFreeBlock(range, others);
   return {
     ruleId: ByoipRuleId.INVALID_ADDRESSES,
     severity: 'error',
     problem: `addresses is an empty list, so the pool would take no address of its range ${range}.`,
     allowed: `at least one CIDR block inside ${range}, from /24 (the whole range) to /32 (one address); without addresses, the pool takes the whole range.`,
-    fix: `list the blocks of ${range} that this pool takes, e.g. addresses: ["${half}"] for its first 128 addresses, or leave addresses unset to take all of it.`,
+    fix: others.length === 0
+      ? `list the blocks of ${range} that this pool takes, e.g. addresses: ["${half}"] for its first 128 addresses, or leave addresses unset to take all of it.`
+      : free
+        ? `list the blocks of ${range} that this pool takes, free of the other pools of the range, e.g. addresses: ["${free}"] (other pools take part of the range, so addresses cannot be left unset).`
+        : `list the blocks of ${range} that this pool takes; ${allTaken(range)}.`,
   };
 }
 
 /** SesByoip-InvalidAddresses: not a list (JavaScript callers). */
-function notAList(range: Ipv4Range, value: unknown): Finding {
+function notAList(range: Ipv4Range, value: unknown, others: readonly Ipv4Range[]): Finding {
   const half = new Ipv4Range(range.network, MIN_BLOCK_PREFIX + 1);
+  const free = largestFreeBlock(range, others);
   return {
     ruleId: ByoipRuleId.INVALID_ADDRESSES,
     severity: 'error',
     problem: `addresses is ${shown(value)}, not a list of CIDR blocks.`,
     allowed: `a list of CIDR blocks inside ${range}, from /24 (the whole range) to /32 (one address).`,
-    fix: `pass a list, e.g. addresses: ["${half}"], or leave addresses unset to take the whole range.`,
+    fix: others.length === 0
+      ? `pass a list, e.g. addresses: ["${half}"], or leave addresses unset to take the whole range.`
+      : free
+        ? `pass a list of blocks free of the other pools of the range, e.g. addresses: ["${free}"] (other pools take part of the range, so addresses cannot be left unset).`
+        : `pass a list of blocks of ${range}; ${allTaken(range)}.`,
   };
 }
 
@@ -200,9 +250,14 @@ function invalidEntry(range: Ipv4Range, entry: string, value: unknown, problem: 
   };
 }
 
-/** SesByoip-InvalidAddresses: a block larger than a /24. */
-function tooLarge(range: Ipv4Range, entry: string, block: Ipv4Range, hasOthers: boolean): Finding {
-  const wholeRange = block.contains(range) && !hasOthers;
+/**
+ * SesByoip-InvalidAddresses: a block larger than a /24. Leaving addresses
+ * unset is suggested only if nothing else of the range is taken, by this
+ * pool (`passing`) or another (`others`).
+ */
+function tooLarge(range: Ipv4Range, entry: string, block: Ipv4Range, passing: readonly Ipv4Range[], others: readonly Ipv4Range[]): Finding {
+  const wholeRange = block.contains(range) && passing.length === 0 && others.length === 0;
+  const free = others.length > 0 ? largestFreeBlock(range, [...passing, ...others]) : undefined;
   return {
     ruleId: ByoipRuleId.INVALID_ADDRESSES,
     severity: 'error',
@@ -210,14 +265,20 @@ function tooLarge(range: Ipv4Range, entry: string, block: Ipv4Range, hasOthers: 
     allowed: blocksAllowed(range),
     fix: wholeRange
       ? `leave addresses unset to take the whole range ${range}, or list the blocks of it that this pool takes.`
-      : `list only blocks of ${range}, with a prefix length from 24 to 32.`,
+      : others.length === 0
+        ? `list only blocks of ${range}, with a prefix length from 24 to 32.`
+        : `list only blocks of ${range} free of the other pools of the range, with a prefix length from 24 to 32` +
+          (free ? `, e.g. "${free}".` : passing.length > 0 ? ', or remove this entry.' : `; ${allTaken(range)}.`),
   };
 }
 
 /** SesByoip-InvalidAddresses: host bits set. */
-function hostBits(range: Ipv4Range, entry: string, canonical: Ipv4Range, passing: readonly Ipv4Range[]): Finding {
-  const fix = usableBlock(range, canonical.toString(), passing);
+function hostBits(range: Ipv4Range, entry: string, canonical: Ipv4Range, passing: readonly Ipv4Range[], others: readonly Ipv4Range[]): Finding {
+  const taken = [...passing, ...others];
+  const fix = usableBlock(range, canonical.toString(), taken);
   const never = 'the bits are never masked for you, so a typo cannot select other addresses';
+  // Another pool takes the block meant (or it is outside the range): a /n that no entry or pool takes.
+  const free = others.length > 0 ? largestFreeBlock(range, taken, canonical.size) : undefined;
   return {
     ruleId: ByoipRuleId.INVALID_ADDRESSES,
     severity: 'error',
@@ -225,7 +286,13 @@ function hostBits(range: Ipv4Range, entry: string, canonical: Ipv4Range, passing
     allowed: blocksAllowed(range),
     fix: fix
       ? `write "${fix}" if that is the block you meant (${never}).`
-      : `write the first address of a /${canonical.prefixLength} inside ${range} (${never}).`,
+      : others.length === 0
+        ? `write the first address of a /${canonical.prefixLength} inside ${range} (${never}).`
+        : free
+          ? `write a block of ${range} free of the other entries and of the other pools of the range, e.g. "${free}" (${never}).`
+          : passing.length > 0
+            ? `remove this entry: the other entries and the other pools of ${range} in this account and Region take all of it (${never}).`
+            : `write a block of ${range} free of the other pools of the range; ${allTaken(range)} (${never}).`,
   };
 }
 
@@ -270,10 +337,17 @@ function unresolvedEntry(index: number, value: unknown): Finding {
   };
 }
 
-/** SesByoip-OverlappingAddresses: one finding per pair of passing entries that share addresses, on the later entry. */
-function overlappingEntries(range: Ipv4Range, entries: readonly AddressEntry[], passing: readonly (Ipv4Range | undefined)[]): Finding[] {
+/**
+ * SesByoip-OverlappingAddresses: one finding per pair of passing entries
+ * that share addresses, on the later entry. The example leaves out what
+ * `others` (the other pools of the range) take.
+ */
+function overlappingEntries(
+  range: Ipv4Range, entries: readonly AddressEntry[], passing: readonly (Ipv4Range | undefined)[], others: readonly Ipv4Range[],
+): Finding[] {
   const findings: Finding[] = [];
-  const union = exampleBlocks(addressesOf(passing.filter((b): b is Ipv4Range => b !== undefined)));
+  const elsewhere = addressesOf(others);
+  const union = exampleBlocks([...addressesOf(passing.filter((b): b is Ipv4Range => b !== undefined))].filter((ip) => !elsewhere.has(ip)));
   for (let later = 0; later < passing.length; later++) {
     const b = passing[later];
     for (let earlier = 0; b && earlier < later; earlier++) {

@@ -164,7 +164,7 @@ export function checkOverlappingClaims(
         if (shared.length > 0) {
           out.push({
             claim: sameRange[later],
-            finding: overlappingAddresses(sameRange[later], sameRange[earlier], shared, whole[earlier], othersTake),
+            finding: overlappingAddresses(sameRange[later], sameRange[earlier], shared, whole[earlier], whole[later], othersTake),
           });
         }
       }
@@ -221,23 +221,31 @@ function duplicateRange(claim: RangeClaim, sameRange: RangeClaim[]): Finding {
 /**
  * SesByoip-OverlappingAddresses: `claim` takes `shared`, which `earlier`
  * takes too; `othersTake` is what every other claim of the range takes.
+ * At most one of the two takes the whole range (else a DuplicateRange).
  */
 function overlappingAddresses(
-  claim: RangeClaim, earlier: RangeClaim, shared: number[], earlierIsWhole: boolean, othersTake: ReadonlySet<number>,
+  claim: RangeClaim, earlier: RangeClaim, shared: number[], earlierIsWhole: boolean, laterIsWhole: boolean, othersTake: ReadonlySet<number>,
 ): Finding {
   const blocks = listSome(fewestBlocks(shared).map(String));
   // For an example: this pool's addresses that no other pool of the range takes.
   const own = exampleBlocks([...addressesOfClaim(claim)].filter((ip) => !othersTake.has(ip)));
+  const fix = earlierIsWhole
+    ? `claim each address once: give ${earlier.path} addresses that leave ${blocks} free (without addresses, it takes the whole range), or take ${blocks} out of the addresses of this pool.`
+    : laterIsWhole
+      // Taking the shared addresses out of the earlier pool would leave it none: this pool gives them up.
+      ? `claim each address once: give this pool addresses that leave ${blocks} free (it takes the whole range)` +
+        (own
+          ? `, e.g. addresses: ${codeList(own)} here (the part of the range that no other pool takes).`
+          : `; the other pools of ${claim.range} in this account and Region take all of it now: free addresses in one of them first.`)
+      : `claim each address once: take ${blocks} out of the addresses of ${earlier.path} or of this pool` +
+        (own ? `, e.g. addresses: ${codeList(own)} here (its part that no other pool of the range takes).` : '.');
   return {
     ruleId: ByoipRuleId.OVERLAPPING_ADDRESSES,
     severity: 'error',
     problem: `${blocks} (${plural(shared.length, 'address', 'addresses')}) of range ${claim.range} ${shared.length === 1 ? 'is' : 'are'} claimed here and by ${earlier.path}` +
       `${earlierIsWhole ? ' (the whole range)' : ''} in account ${claim.account}, Region ${claim.region}; an address can sit in one dedicated IP pool only.`,
     allowed: 'pools that split one range take blocks that do not overlap; the addresses that no pool takes stay in ses-default-dedicated-pool.',
-    fix: earlierIsWhole
-      ? `claim each address once: give ${earlier.path} addresses that leave ${blocks} free (without addresses, it takes the whole range), or take ${blocks} out of the addresses of this pool.`
-      : `claim each address once: take ${blocks} out of the addresses of ${earlier.path} or of this pool` +
-        (own ? `, e.g. addresses: ${codeList(own)} here (its part that no other pool of the range takes).` : '.'),
+    fix,
   };
 }
 

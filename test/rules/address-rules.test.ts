@@ -209,3 +209,105 @@ describe('checkAddresses', () => {
     }
   });
 });
+
+describe('checkAddresses with the blocks that the other pools of the range take', () => {
+  /** Another pool of the range takes its first half. */
+  const FIRST_HALF = [rangeOf('8.8.8.0/25')];
+  const ALL = [RANGE];
+
+  /** The fix of the only finding for `input`, given what `others` take. */
+  function fixFor(input: AddressesInput, others: typeof FIRST_HALF): string {
+    const findings = checkAddresses(RANGE, input, others).findings;
+    expect(findings).toHaveLength(1);
+    return findings[0].fix;
+  }
+
+  test('the findings and blocks do not change, only the fixes', () => {
+    for (const entries of [[], ['8.8.8.5/26'], ['8.8.8.0/23'], ['8.8.8.0/26', '8.8.8.0/26'], ['8.8.8.64/26']]) {
+      const alone = checkAddresses(RANGE, list(...entries));
+      const withOthers = checkAddresses(RANGE, list(...entries), FIRST_HALF);
+      expect(withOthers.findings.map((f) => [f.ruleId, f.problem, f.allowed])).toEqual(alone.findings.map((f) => [f.ruleId, f.problem, f.allowed]));
+      expect(withOthers.blocks).toEqual(alone.blocks);
+    }
+  });
+
+  test('an empty list: a block no other pool takes, and not "leave addresses unset"', () => {
+    expect(fixFor(list(), FIRST_HALF)).toBe(
+      'list the blocks of 8.8.8.0/24 that this pool takes, free of the other pools of the range, e.g. addresses: ["8.8.8.128/25"] (other pools take part of the range, so addresses cannot be left unset).',
+    );
+    expect(fixFor({ kind: 'notList', value: '8.8.8.0/26' }, FIRST_HALF)).toBe(
+      'pass a list of blocks free of the other pools of the range, e.g. addresses: ["8.8.8.128/25"] (other pools take part of the range, so addresses cannot be left unset).',
+    );
+  });
+
+  test('host bits: the canonical block is not suggested when another pool takes it; a free block of at most its size is', () => {
+    expect(fixFor(list('8.8.8.5/26'), FIRST_HALF)).toBe(
+      'write a block of 8.8.8.0/24 free of the other entries and of the other pools of the range, e.g. "8.8.8.128/26" (the bits are never masked for you, so a typo cannot select other addresses).',
+    );
+    // The canonical block is free: it is still the fix.
+    expect(fixFor(list('8.8.8.129/26'), FIRST_HALF)).toBe(
+      'write "8.8.8.128/26" if that is the block you meant (the bits are never masked for you, so a typo cannot select other addresses).',
+    );
+  });
+
+  test('a block larger than the range: a free block, not "leave addresses unset"', () => {
+    expect(fixFor(list('8.8.8.0/23'), FIRST_HALF)).toBe(
+      'list only blocks of 8.8.8.0/24 free of the other pools of the range, with a prefix length from 24 to 32, e.g. "8.8.8.128/25".',
+    );
+    // Free of the pool's other entries too.
+    expect(fixFor(list('8.8.8.0/23', '8.8.8.128/26'), FIRST_HALF)).toContain('e.g. "8.8.8.192/26".');
+  });
+
+  test('the strict form of an entry or the same block of the range is not suggested when another pool takes it', () => {
+    expect(fixFor(list(' 8.8.8.064 /26'), FIRST_HALF)).toBe(
+      'write the block as four decimal octets, "/" and a prefix length from 24 to 32, e.g. "8.8.8.128/25", with nothing around it.',
+    );
+    expect(fixFor(list('8.8.9.64/26'), FIRST_HALF)).toBe('list only blocks of 8.8.8.0/24; addresses of another range go in a ByoipSendingPool of that range.');
+  });
+
+  test('an entry listed twice: the example leaves out what the other pools take', () => {
+    const findings = checkAddresses(RANGE, list('8.8.8.0/26', '8.8.8.0/26', '8.8.8.128/26'), FIRST_HALF).findings;
+    expect(findings.map((f) => f.fix)).toEqual(['list each address once, e.g. addresses: ["8.8.8.128/26"].']);
+    expect(fixFor(list('8.8.8.0/26', '8.8.8.0/26'), FIRST_HALF)).toBe('list each address once: remove addresses[1] or the part of it that addresses[0] holds.');
+  });
+
+  test('when the other pools take the whole range, no example and no "leave addresses unset"', () => {
+    const fixes = [list(), { kind: 'notList', value: 5 } as const, list('8.8.8.5/26'), list('8.8.8.0/23'), list('8.8.8.0/24 ')].map((input) => fixFor(input, ALL));
+    expect(fixes.slice(0, 2)).toEqual([
+      'list the blocks of 8.8.8.0/24 that this pool takes; the other pools of 8.8.8.0/24 in this account and Region take all of it now: free addresses in one of them first.',
+      'pass a list of blocks of 8.8.8.0/24; the other pools of 8.8.8.0/24 in this account and Region take all of it now: free addresses in one of them first.',
+    ]);
+    for (const fix of fixes) {
+      expect(fix).not.toMatch(/leave addresses unset|"8\.8\.8\.\d+\/\d+"/);
+    }
+  });
+
+  test.each([
+    [[]],
+    [{ notList: '8.8.8.0/26' }],
+    [['8.8.8.5/26']],
+    [['8.8.8.0/23']],
+    [['8.8.8.0/23', '8.8.8.128/26']],
+    [['8.8.8.64/25']],
+    [[' 8.8.8.064 /26']],
+    [['8.8.8.0', '8.8.8.128/26']],
+    [['8.8.8.0/26', '8.8.8.0/26', '8.8.8.128/26']],
+    [['8.8.8.192/26', '8.8.8.193/26']],
+  ])('every list that a fix for %j suggests passes every address rule and is free of the other pools', (entries) => {
+    const input = Array.isArray(entries) ? list(...entries) : ({ kind: 'notList', value: entries.notList } as const);
+    const given = Array.isArray(entries) ? entries : [];
+    for (const others of [FIRST_HALF, [rangeOf('8.8.8.0/26'), rangeOf('8.8.8.128/27')]]) {
+      const findings = checkAddresses(RANGE, input, others).findings;
+      const fixed = findings.map((f) => fixedList(given, f)).filter((l): l is unknown[] => l !== undefined);
+      expect(findings.filter((f) => /leave addresses unset/.test(f.fix))).toEqual([]);
+      expect(fixed.length).toBeGreaterThan(0);
+      for (const blocks of fixed) {
+        const verdict = checkAddresses(RANGE, list(...blocks));
+        expect(verdict.findings).toEqual([]);
+        // An entry that overlaps another pool is a finding of its own (the pool's, not the fix's): only the suggested blocks count.
+        const suggested = verdict.blocks.filter((b) => !given.includes(b.toString()));
+        expect(suggested.filter((b) => others.some((o) => o.overlaps(b)))).toEqual([]);
+      }
+    }
+  });
+});

@@ -253,11 +253,26 @@ describe('ranges split between pools', () => {
     );
   });
 
-  test('a whole claim after a partial one gets the suggestion of the rest of the range', () => {
+  test('a whole claim after a partial one is asked for addresses, with the rest of the range as the example', () => {
     const claims = [part('8.8.8.0/24', 'A', ['8.8.8.0/25']), claim('8.8.8.0/24', 'B')];
     const [{ claim: on, finding }] = checkOverlappingClaims(claims, checkClaims(claims));
     expect(on.path).toBe('B');
-    expect(finding.fix).toContain('e.g. addresses: ["8.8.8.128/25"] here');
+    expect(finding.fix).toBe(
+      'claim each address once: give this pool addresses that leave 8.8.8.0/25 free (it takes the whole range), e.g. addresses: ["8.8.8.128/25"] here (the part of the range that no other pool takes).',
+    );
+    // The suggestion, applied, leaves no conflict.
+    expect(findings([claims[0], part('8.8.8.0/24', 'B', ['8.8.8.128/25'])])).toEqual([]);
+  });
+
+  test('a whole claim after a partial one, with another whole claim: addresses for it, and no example, since nothing is free', () => {
+    const claims = [part('8.8.8.0/24', 'A', ['8.8.8.0/26']), claim('8.8.8.0/24', 'B'), claim('8.8.8.0/24', 'C')];
+    expect(findings(claims)).toEqual(['C SesByoip-DuplicateRange', 'B SesByoip-OverlappingAddresses']);
+    const [{ finding }] = checkOverlappingClaims(claims, checkClaims(claims));
+    expect(finding.fix).toBe(
+      'claim each address once: give this pool addresses that leave 8.8.8.0/26 free (it takes the whole range);' +
+        ' the other pools of 8.8.8.0/24 in this account and Region take all of it now: free addresses in one of them first.',
+    );
+    expect(finding.fix).not.toContain('out of the addresses of this pool');
   });
 
   test('MultiRegion, and nothing else, for pools splitting one range in two Regions, overlapping or not', () => {
