@@ -2,7 +2,7 @@
  * `ses-byoip`: the command-line side of the BYOIP journey.
  *
  *   ses-byoip request --cidr C --account A --region R --registry ARIN --use-case "..."
- *   ses-byoip status  --cidr C [--region R] [--pool P] [--timeout SECONDS]
+ *   ses-byoip status  --cidr C [--region R] [--pool P [--addresses BLOCKS]] [--timeout SECONDS]
  *   ses-byoip --version
  *
  * Bundled with the AWS SDK into assets/cli/main/index.js (package.json `bin`).
@@ -57,7 +57,7 @@ Options:
 Exit codes: 0 printed, 1 unexpected error, 2 invalid input.
 `;
 
-const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>] [--pool <name>] [--timeout <seconds>] [--json]
+const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>] [--pool <name> [--addresses <blocks>]] [--timeout <seconds>] [--json]
 
 Reads the dedicated IPs of the account (AWS credentials, Region and endpoint
 as for the AWS CLI and SDK) and shows how many of the range's 256 addresses
@@ -68,6 +68,11 @@ Options:
   --cidr <range>      the /24, as a.b.c.0/24
   --region <region>   the Region to look in (default: the SDK's, e.g. AWS_REGION)
   --pool <name>       the pool the range is meant for (its addresses there count as deployed)
+  --addresses <blocks>
+                      with --pool, for a range split between pools: that pool's part,
+                      as its ByoipSendingPool's addresses (CIDR blocks inside --cidr,
+                      /24 to /32, comma-separated, e.g. a.b.c.0/27,a.b.c.64/26); the
+                      verdict is then about these addresses only
   ${TIMEOUT_USAGE}
   --json              print the status (ready or not), or the error, as JSON
   --version           print the version
@@ -170,7 +175,14 @@ function request(args: readonly string[], io: Io, json: boolean): number {
 }
 
 async function status(args: readonly string[], io: Io, json: boolean): Promise<number> {
-  const { values } = parse(args, { ...COMMON, cidr: { type: 'string' }, region: { type: 'string' }, pool: { type: 'string' }, timeout: { type: 'string' } });
+  const { values } = parse(args, {
+    ...COMMON,
+    cidr: { type: 'string' },
+    region: { type: 'string' },
+    pool: { type: 'string' },
+    addresses: { type: 'string' },
+    timeout: { type: 'string' },
+  });
   if (values.help) {
     io.out(STATUS_USAGE);
     return ExitCode.OK;

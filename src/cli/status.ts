@@ -7,13 +7,14 @@ import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
 import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
-import { DEFAULT_POOL } from '../handler/resource-properties';
+import { addressesOfBlocks, DEFAULT_POOL } from '../handler/resource-properties';
 import { AccountState, createSesClient, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
-import { fewestBlocks, ipv4ToNumber, rangeOf } from '../range/ipv4-cidr';
+import { fewestBlocks, formatIpv4, hasHostBits, Ipv4Range, ipv4ToNumber, parseIpv4Cidr, rangeOf } from '../range/ipv4-cidr';
 import { formatFinding } from '../rules/finding';
 import { isUsablePoolName, RESERVED_POOL_NAMES } from '../rules/pool-rules';
-import { checkRange } from '../rules/range-rules';
+import { checkRange, looseReading } from '../rules/range-rules';
+import { ByoipRuleId } from '../rules/rule-id';
 
 /** What the user gives. */
 export interface StatusInput {
@@ -21,6 +22,12 @@ export interface StatusInput {
   readonly region?: string;
   /** The pool the range is meant for: its addresses there count as deployed. */
   readonly pool?: string;
+  /**
+   * The pool's part of a range split between pools, as given: CIDR blocks
+   * inside `cidr` (/24 to /32), comma-separated, as ByoipSendingPool's
+   * `addresses`. Needs `pool`; the verdict is then about these addresses.
+   */
+  readonly addresses?: string;
   /** The deadline of the whole command, in seconds, as given (see deadline.ts). */
   readonly timeout?: string;
 }
@@ -42,12 +49,18 @@ export interface RangeStatus {
   readonly region: string;
   /** The --pool given, or null. */
   readonly pool: string | null;
+  /**
+   * The blocks of --addresses (the pool's part of the range), in the order
+   * given, or null: then the verdict is about the whole range.
+   */
+  readonly addressBlocks: readonly string[] | null;
+  /** About the addressBlocks if given, else about the whole range. */
   readonly verdict: Verdict;
-  /** True if `cdk deploy` of a ByoipSendingPool for this range would go through. */
+  /** True if `cdk deploy` of a ByoipSendingPool for this range (or this part of it) would go through. */
   readonly ready: boolean;
   /** One paragraph saying what the verdict means and what to do. */
   readonly message: string;
-  /** 256 for a /24. */
+  /** 256 for a /24 (the whole range, also with addressBlocks). */
   readonly addresses: number;
   /** How many of them are dedicated IPs of the account. */
   readonly provisioned: number;
@@ -81,6 +94,18 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
   }
   if (pool !== undefined && !isUsablePoolName(pool)) {
     problems.push(`--pool ${quote(pool)} cannot hold a BYOIP range: give the name of your dedicated IP pool (lowercase letters, digits, "_" and "-"), not one of ${RESERVED_POOL_NAMES.join(', ')}.`);
+  }
+  let blocks: string[] | undefined;
+  if (input.addresses !== undefined) {
+    if (pool === undefined) {
+      problems.push('--addresses needs --pool: the blocks are the part of the range that one pool takes, e.g. --pool transactional --addresses <its blocks>.');
+    }
+    // As the construct: a bad range is reported alone, the blocks are not checked against it.
+    if (verdict.accepted) {
+      const checked = checkAddressesOption(verdict.range, input.addresses);
+      problems.push(...checked.problems);
+      blocks = checked.blocks;
+    }
   }
   const timeout = parseTimeout(input.timeout);
   if ('problem' in timeout) {
@@ -116,7 +141,7 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
         ? timedOut(timeout.ms, region, pacer.stats, lastError)
         : apiFailure(error, region);
     }
-    return summarize(cidr, verdict.range.addresses(), state, region, pool);
+    return summarize(cidr, verdict.range.addresses(), state, region, pool, blocks);
   } finally {
     client.destroy();
   }
@@ -132,11 +157,20 @@ function timedOut(ms: number, region: string, stats: PacerStats, lastError: unkn
   return new ApiFailure(`Gave up after ${ms / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
 }
 
-/** Sums up where the range's addresses are (pure). */
-export function summarize(cidr: string, addresses: readonly string[], state: AccountState, region: string, pool?: string): RangeStatus {
-  // Without --pool, no address is "in place": every one in a named pool counts as elsewhere.
-  const assessment = assess(addresses, state, pool ?? DEFAULT_POOL);
-  const inDefault = pool === undefined ? assessment.inPlace.length : assessment.toMove.length;
+/**
+ * Sums up where the range's addresses are (pure). With `blocks` (and
+ * `pool`), the verdict is about the pool's part of the range only.
+ */
+export function summarize(
+  cidr: string,
+  addresses: readonly string[],
+  state: AccountState,
+  region: string,
+  pool?: string,
+  blocks?: readonly string[],
+): RangeStatus {
+  const part = pool !== undefined && blocks !== undefined ? { pool, blocks } : undefined;
+  const judged = part ? addressesOfBlocks(rangeOf(cidr), part.blocks) : addresses;
   const pools: Record<string, number> = {};
   const inEachPool = new Map<string, number[]>();
   const warmup: Record<string, { count: number; total: number; known: number }> = {};
@@ -158,6 +192,43 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
       }
     }
   }
+  const missingInRange = addresses.filter((ip) => !state.has(ip));
+  const provisioned = addresses.length - missingInRange.length;
+  const judgment = part ? judgePart(cidr, judged, state, region, part) : judgeRange(cidr, addresses, state, region, pool);
+
+  return {
+    cidr,
+    region,
+    pool: pool ?? null,
+    addressBlocks: part ? [...part.blocks] : null,
+    verdict: judgment.verdict,
+    ready: judgment.verdict === 'READY' || judgment.verdict === 'IN_POOL',
+    message: judgment.message,
+    addresses: addresses.length,
+    provisioned,
+    missingExamples: missingInRange.slice(0, 5),
+    pools,
+    split: Object.fromEntries([...inEachPool].map(([name, numbers]) => [name, fewestBlocks(numbers).map(String)])),
+    warmup: Object.fromEntries(
+      Object.entries(warmup).map(([status, { count, total, known }]) => [
+        status,
+        known > 0 ? { count, averagePercentage: Math.round(total / known) } : { count },
+      ]),
+    ),
+  };
+}
+
+/** A verdict and what it means. */
+interface Judgment {
+  readonly verdict: Verdict;
+  readonly message: string;
+}
+
+/** The verdict about the whole range (no --addresses). */
+function judgeRange(cidr: string, addresses: readonly string[], state: AccountState, region: string, pool: string | undefined): Judgment {
+  // Without --pool, no address is "in place": every one in a named pool counts as elsewhere.
+  const assessment = assess(addresses, state, pool ?? DEFAULT_POOL);
+  const inDefault = pool === undefined ? assessment.inPlace.length : assessment.toMove.length;
   const missing = assessment.missing;
   const provisioned = addresses.length - missing.length;
   const inPool = pool === undefined ? 0 : assessment.inPlace.length;
@@ -180,43 +251,153 @@ export function summarize(cidr: string, addresses: readonly string[], state: Acc
   } else if (foreignCount > 0) {
     verdict = 'IN_OTHER_POOLS';
     message = `All ${addresses.length} addresses of ${cidr} are provisioned, but ${foreignCount} sit in other pools: ` +
-      `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy refuses to take them unless you move them to ` +
-      `${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.` +
+      `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy of a pool that takes the whole range refuses to take them ` +
+      `unless you move them to ${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.` +
       (pool === undefined && foreign.length === 1 ? ` If ${foreign[0][0]} is the range's own pool, pass --pool ${foreign[0][0]}.` : '') +
-      ` If the range is split between pools on purpose (ByoipSendingPool's addresses), the addresses in ${listOf(foreign.map(([name]) => name))} ` +
-      'are theirs, and a deploy leaves them there: it moves only each pool\'s own addresses.';
+      ' If the range is split between pools on purpose (ByoipSendingPool\'s addresses), check ' +
+      (pool === undefined
+        ? 'each pool\'s part instead: pass --pool P --addresses <P\'s blocks>, as P\'s ByoipSendingPool lists them.'
+        : `${pool}'s part instead: pass --pool ${pool} --addresses <its blocks>, as its ByoipSendingPool lists them.`);
   } else {
     verdict = 'READY';
     message = `All ${addresses.length} addresses of ${cidr} are provisioned in ${region}` +
       (inPool > 0 ? ` (${inPool} already in pool ${pool}, ${inDefault} in ${DEFAULT_POOL})` : ` and in ${DEFAULT_POOL}`) +
       ': the range is ready to deploy.';
   }
+  return { verdict, message };
+}
 
+/** The verdict about one pool's part of the range (--pool with --addresses). */
+function judgePart(
+  cidr: string,
+  addresses: readonly string[],
+  state: AccountState,
+  region: string,
+  part: { readonly pool: string; readonly blocks: readonly string[] },
+): Judgment {
+  const { pool } = part;
+  const subject = `${pool}'s part of ${cidr} (${part.blocks.join(', ')})`;
+  const assessment = assess(addresses, state, pool);
+  const { missing, inPlace, toMove } = assessment;
+  const provisioned = addresses.length - missing.length;
+  const foreign = [...assessment.foreign.entries()];
+  const foreignCount = foreign.reduce((n, [, ips]) => n + ips.length, 0);
+  // Addresses of the range in the pool that the blocks leave out: perhaps a block missing from --addresses.
+  const judged = new Set(addresses);
+  const outside = rangeOf(cidr).addresses().filter((ip) => !judged.has(ip) && state.get(ip)?.pool === pool);
+  const outsideNote = outside.length === 0 ? '' :
+    ` Pool ${pool} also holds ${plural(outside.length, 'address')} of ${cidr} outside this part (${blocksOf(outside)}): ` +
+    'if its ByoipSendingPool lists them, add them to --addresses.';
+
+  if (provisioned === 0) {
+    return {
+      verdict: 'NOT_PROVISIONED',
+      message: `None of the ${addresses.length} addresses of ${subject} is a dedicated IP of this account in ${region}: they are not provisioned here yet. ` +
+        'AWS answers BYOIP requests within about 48 business hours; if it confirmed the range, check that you use the account and Region it was approved for.',
+    };
+  }
+  if (missing.length > 0) {
+    return {
+      verdict: 'PARTLY_PROVISIONED',
+      message: `${provisioned} of the ${addresses.length} addresses of ${subject} are dedicated IPs of this account in ${region}; ${missing.length} are missing (${someOf(missing)}). ` +
+        'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support.',
+    };
+  }
+  if (inPlace.length === addresses.length) {
+    return {
+      verdict: 'IN_POOL',
+      message: `All ${addresses.length} addresses of ${subject} are in pool ${pool}: this part is deployed.${outsideNote}`,
+    };
+  }
+  if (foreignCount > 0) {
+    const names = listOf(foreign.map(([name]) => name));
+    return {
+      verdict: 'IN_OTHER_POOLS',
+      message: `All ${addresses.length} addresses of ${subject} are provisioned, but ${foreignCount} of them ${foreignCount === 1 ? 'sits' : 'sit'} in other pools: ` +
+        `${foreign.map(([name, ips]) => `${name} (${ips.length}: ${blocksOf(ips)})`).join(', ')}. ` +
+        `A deploy of ${pool} refuses to take them unless you move them to ${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true; ` +
+        `the one exception is a resize: if ${names} ${foreign.length === 1 ? 'is a pool' : 'are pools'} of the same stack and ${foreign.length === 1 ? 'gives' : 'give'} them up in the same deploy, that deploy moves them. ` +
+        `If they are not ${pool}'s, check the blocks given to --addresses.${outsideNote}`,
+    };
+  }
   return {
-    cidr,
-    region,
-    pool: pool ?? null,
-    verdict,
-    ready: verdict === 'READY' || verdict === 'IN_POOL',
-    message,
-    addresses: addresses.length,
-    provisioned,
-    missingExamples: missing.slice(0, 5),
-    pools,
-    split: Object.fromEntries([...inEachPool].map(([name, numbers]) => [name, fewestBlocks(numbers).map(String)])),
-    warmup: Object.fromEntries(
-      Object.entries(warmup).map(([status, { count, total, known }]) => [
-        status,
-        known > 0 ? { count, averagePercentage: Math.round(total / known) } : { count },
-      ]),
-    ),
+    verdict: 'READY',
+    message: `All ${addresses.length} addresses of ${subject} are provisioned in ${region}` +
+      (inPlace.length > 0 ? ` (${inPlace.length} already in pool ${pool}, ${toMove.length} in ${DEFAULT_POOL})` : ` and in ${DEFAULT_POOL}`) +
+      `: this part is ready to deploy.${outsideNote}`,
   };
+}
+
+/** The addresses (dotted decimal) as the fewest blocks, a few named. */
+function blocksOf(ips: readonly string[]): string {
+  return someOf(fewestBlocks(ips.map(ipv4ToNumber)).map(String));
+}
+
+/** `1 address`, `2 addresses`. */
+function plural(n: number, one: string): string {
+  return `${n} ${n === 1 ? one : `${one}es`}`;
+}
+
+/** What --addresses gives: the blocks, if every entry passes, and one problem per entry that does not. */
+export function checkAddressesOption(range: Ipv4Range, text: string): { blocks?: string[]; problems: string[] } {
+  const entries = text.split(',');
+  const allowed = `Give the pool's part of ${range} as CIDR blocks inside it, /24 (the whole range) to /32 (one address), separated by commas without spaces, e.g. --addresses ${new Ipv4Range(range.network, 27)},${new Ipv4Range(range.network + 64, 26)}.`;
+  if (text.length === 0) {
+    return { problems: [`[${ByoipRuleId.INVALID_ADDRESSES}] --addresses is empty. ${allowed}`] };
+  }
+  const problems: string[] = [];
+  const passing: Array<Ipv4Range | undefined> = entries.map((entry) => {
+    const entryName = `--addresses entry ${quote(entry)}`;
+    const parsed = parseIpv4Cidr(entry);
+    if (!parsed.ok) {
+      const meant = looseReading(entry);
+      problems.push(`[${ByoipRuleId.INVALID_ADDRESSES}] ${entryName} is not an IPv4 CIDR block: it ${parsed.problem}. ` +
+        (meant !== undefined && meant !== entry ? `Write "${meant}" if that is the block you meant. ` : '') + allowed);
+      return undefined;
+    }
+    const { address, prefixLength } = parsed.value;
+    if (prefixLength < 24) {
+      const block = Ipv4Range.containing(address, prefixLength);
+      problems.push(`[${ByoipRuleId.INVALID_ADDRESSES}] ${entryName} is a /${prefixLength} (${block.size} addresses), larger than a BYOIP range: ` +
+        `a pool takes at most its whole /24. ${allowed}`);
+      return undefined;
+    }
+    if (hasHostBits(parsed.value)) {
+      const canonical = Ipv4Range.containing(address, prefixLength);
+      problems.push(`[${ByoipRuleId.INVALID_ADDRESSES}] ${entryName} has host bits set: its address is not the first address of the /${prefixLength} it names, "${canonical}". ` +
+        (range.contains(canonical)
+          ? `Write "${canonical}" if that is the block you meant (the bits are never masked for you).`
+          : `Write the first address of a /${prefixLength} inside ${range}.`));
+      return undefined;
+    }
+    const block = new Ipv4Range(address, prefixLength);
+    if (!range.contains(block)) {
+      const samePlace = new Ipv4Range(range.network + (block.network % range.size), prefixLength);
+      problems.push(`[${ByoipRuleId.ADDRESSES_OUTSIDE_RANGE}] ${entryName} is not inside --cidr ${range} (${formatIpv4(range.network)} to ${formatIpv4(range.last)}): ` +
+        `a pool takes addresses of its own range only. Write "${samePlace}" if you meant those addresses of ${range}.`);
+      return undefined;
+    }
+    return block;
+  });
+  // As the construct: each address listed once.
+  for (let later = 0; later < passing.length; later++) {
+    const b = passing[later];
+    for (let earlier = 0; b && earlier < later; earlier++) {
+      const a = passing[earlier];
+      if (a?.overlaps(b)) {
+        const shared = a.contains(b) ? b : a;
+        problems.push(`[${ByoipRuleId.OVERLAPPING_ADDRESSES}] --addresses entry ${quote(entries[later])} overlaps ${quote(entries[earlier])}: ` +
+          `both hold ${shared} (${plural(shared.size, 'address')}). List each address once.`);
+      }
+    }
+  }
+  return problems.length > 0 ? { problems } : { blocks: entries, problems };
 }
 
 /** The status as text. */
 export function formatStatus(status: RangeStatus): string {
   const lines = [
-    `Range ${status.cidr} in ${status.region}${status.pool ? ` (pool ${status.pool})` : ''}`,
+    `Range ${status.cidr} in ${status.region}${status.pool ? ` (pool ${status.pool}${status.addressBlocks ? `, addresses ${status.addressBlocks.join(' ')}` : ''})` : ''}`,
     `  provisioned: ${status.provisioned} of ${status.addresses} addresses`,
   ];
   const split = splitLines(status);

@@ -145,6 +145,8 @@ describe('with --json, failures are JSON on stdout', () => {
     [['--json', 'status', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip status \[options\]/],
     [['status', '--cidr', '10.0.0.0/24', '--json'], /^\[SesByoip-NotPublic\] /],
     [['status', '--cidr', RANGE, '--json', '--json'], /^--json is given 2 times: give it once\.$/],
+    [['status', '--cidr', RANGE, '--addresses', '8.8.8.0/27', '--json'], /^--addresses needs --pool: /],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/23', '--json'], /^\[SesByoip-InvalidAddresses\] --addresses entry "8\.8\.8\.0\/23" is a \/23/],
   ])('%j: INVALID_INPUT, exit 2, the problems on stderr too', async (args, first) => {
     const { code, stdout, stderr } = await cli(args);
     const problems = problemLines(stderr);
@@ -196,6 +198,30 @@ describe('with --json, failures are JSON on stdout', () => {
       expect(stderr).toMatch(/^ses-byoip: SES is throttling/m);
       expect(JSON.parse(stdout)).toMatchObject({ verdict: 'READY' });
       expect(code).toBe(0);
+    });
+
+    test('status --json: the shape of the status, with addressBlocks (null without --addresses)', async () => {
+      ep.createPool('transactional');
+      ep.provisionRange(RANGE);
+      for (const ip of ['8.8.8.0', '8.8.8.1']) ep.provisionAddress(ip, { pool: 'transactional' });
+      const KEYS = ['cidr', 'region', 'pool', 'addressBlocks', 'verdict', 'ready', 'message', 'addresses', 'provisioned', 'missingExamples', 'pools', 'split', 'warmup'];
+      const part = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/31', '--json'], ep.clientEnv());
+      const status = JSON.parse(part.stdout);
+      expect(Object.keys(status)).toEqual(KEYS);
+      expect(status).toMatchObject({
+        cidr: RANGE,
+        pool: 'transactional',
+        addressBlocks: ['8.8.8.0/31'],
+        verdict: 'IN_POOL',
+        ready: true,
+        addresses: 256,
+        provisioned: 256,
+        pools: { 'transactional': 2, 'ses-default-dedicated-pool': 254 },
+      });
+      expect(part.code).toBe(0);
+      const whole = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--json'], ep.clientEnv());
+      expect(JSON.parse(whole.stdout)).toMatchObject({ addressBlocks: null, verdict: 'READY' });
+      expect(Object.keys(JSON.parse(whole.stdout))).toEqual(KEYS);
     });
 
     test('an API failure is API_FAILURE, exit 4', async () => {
@@ -287,6 +313,7 @@ describe('an option given twice is an error naming it', () => {
     [['status', '--cidr', RANGE, '--timeout', '5', '--timeout=10', '--timeout', '20'], '--timeout is given 3 times ("5", "10", "20"): give it once.'],
     [[...REQUEST, '--use-case', 'Newsletters'], '--use-case is given 2 times ("Invoices", "Newsletters"): give it once.'],
     [['status', '-h', '--help'], '--help is given 2 times: give it once.'],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/27', '--addresses=8.8.8.32/27'], '--addresses is given 2 times ("8.8.8.0/27", "8.8.8.32/27"): give it once.'],
     [['--version', '--version'], '--version is given 2 times: give it once.'],
   ])('%j exits 2', async (args, problem) => {
     const { code, stdout, stderr } = await cli(args);

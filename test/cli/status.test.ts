@@ -105,7 +105,7 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
       }
     });
 
-    test('shows each pool with its fewest blocks and count, by first address, and says the sibling pools keep theirs', async () => {
+    test('shows each pool with its fewest blocks and count, by first address; without --addresses, says how to check one pool\'s part', async () => {
       const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'transactional'], ep.clientEnv());
       expect(stdout).toBe([
         `Range ${RANGE} in us-east-1 (pool transactional)`,
@@ -116,9 +116,9 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
         '  warm-up:     DONE 256 (average 100%)',
         '',
         'Not ready: All 256 addresses of 8.8.8.0/24 are provisioned, but 72 sit in other pools: marketing (72). ' +
-          'A deploy refuses to take them unless you move them to ses-default-dedicated-pool first or set adoptAddressesFromOtherPools: true. ' +
-          "If the range is split between pools on purpose (ByoipSendingPool's addresses), the addresses in marketing are theirs, " +
-          "and a deploy leaves them there: it moves only each pool's own addresses.",
+          'A deploy of a pool that takes the whole range refuses to take them unless you move them to ses-default-dedicated-pool first ' +
+          "or set adoptAddressesFromOtherPools: true. If the range is split between pools on purpose (ByoipSendingPool's addresses), " +
+          "check transactional's part instead: pass --pool transactional --addresses <its blocks>, as its ByoipSendingPool lists them.",
         '',
       ].join('\n'));
       expect(code).toBe(3);
@@ -133,10 +133,80 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
         'marketing': ['8.8.8.64/26', '8.8.8.200/29'],
       });
       expect(status.pools).toEqual({ 'transactional': 32, 'ses-default-dedicated-pool': 152, 'marketing': 72 });
-      expect(status).toMatchObject({ verdict: 'IN_OTHER_POOLS', ready: false });
-      expect(status.message).toContain('the addresses in transactional and marketing are theirs, and a deploy leaves them there');
+      expect(status).toMatchObject({ verdict: 'IN_OTHER_POOLS', ready: false, pool: null, addressBlocks: null });
+      expect(status.message).toContain("check each pool's part instead: pass --pool P --addresses <P's blocks>");
+      expect(status.message).not.toContain('leaves them there');
       expect(code).toBe(3);
     });
+
+    test('--pool with --addresses: a pool that holds its part is deployed, exit 0, the split shown as without', async () => {
+      const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/27'], ep.clientEnv());
+      expect(stdout).toBe([
+        `Range ${RANGE} in us-east-1 (pool transactional, addresses 8.8.8.0/27)`,
+        '  provisioned: 256 of 256 addresses',
+        '  pools:       transactional 8.8.8.0/27 (32)',
+        '               ses-default-dedicated-pool 8.8.8.32/27 8.8.8.128/26 8.8.8.192/29 8.8.8.208/28 8.8.8.224/27 (152)',
+        '               marketing 8.8.8.64/26 8.8.8.200/29 (72)',
+        '  warm-up:     DONE 256 (average 100%)',
+        '',
+        "Ready: All 32 addresses of transactional's part of 8.8.8.0/24 (8.8.8.0/27) are in pool transactional: this part is deployed.",
+        '',
+      ].join('\n'));
+      expect(code).toBe(0);
+      // A part given as several blocks, in any order.
+      const marketing = await cli(['status', '--cidr', RANGE, '--pool', 'marketing', '--addresses', '8.8.8.200/29,8.8.8.64/26', '--json'], ep.clientEnv());
+      expect(JSON.parse(marketing.stdout)).toMatchObject({ verdict: 'IN_POOL', ready: true, addressBlocks: ['8.8.8.200/29', '8.8.8.64/26'] });
+      expect(JSON.parse(marketing.stdout).message).toMatch(/^All 72 addresses of marketing's part of 8\.8\.8\.0\/24 \(8\.8\.8\.200\/29, 8\.8\.8\.64\/26\) are in pool marketing/);
+      expect(marketing.code).toBe(0);
+    });
+
+    test('--addresses: a part that grows into the default pool is ready to deploy, exit 0', async () => {
+      const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/26'], ep.clientEnv());
+      expect(stdout).toContain("Ready: All 64 addresses of transactional's part of 8.8.8.0/24 (8.8.8.0/26) are provisioned in us-east-1 " +
+        '(32 already in pool transactional, 32 in ses-default-dedicated-pool): this part is ready to deploy.');
+      expect(code).toBe(0);
+    });
+
+    test('--addresses: a part with an address in another named pool is IN_OTHER_POOLS, exit 3, naming the pool', async () => {
+      ep.createPool('alerts');
+      ep.provisionAddress('8.8.8.5', { pool: 'alerts' });
+      const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/27', '--json'], ep.clientEnv());
+      const status = JSON.parse(stdout);
+      expect(status).toMatchObject({ verdict: 'IN_OTHER_POOLS', ready: false, pool: 'transactional', addressBlocks: ['8.8.8.0/27'] });
+      expect(status.message).toBe("All 32 addresses of transactional's part of 8.8.8.0/24 (8.8.8.0/27) are provisioned, but 1 of them sits in other pools: " +
+        'alerts (1: 8.8.8.5/32). A deploy of transactional refuses to take them unless you move them to ses-default-dedicated-pool first ' +
+        'or set adoptAddressesFromOtherPools: true; the one exception is a resize: if alerts is a pool of the same stack and gives them up ' +
+        "in the same deploy, that deploy moves them. If they are not transactional's, check the blocks given to --addresses.");
+      expect(code).toBe(3);
+    });
+
+    test('--addresses: marketing\'s addresses in a part given for transactional make it IN_OTHER_POOLS; a pool holding more than its part is named', async () => {
+      let result = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/25'], ep.clientEnv());
+      expect(result.stdout).toContain('but 64 of them sit in other pools: marketing (64: 8.8.8.64/26).');
+      expect(result.code).toBe(3);
+      result = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/28'], ep.clientEnv());
+      expect(result.stdout).toContain("Ready: All 16 addresses of transactional's part of 8.8.8.0/24 (8.8.8.0/28) are in pool transactional: this part is deployed. " +
+        'Pool transactional also holds 16 addresses of 8.8.8.0/24 outside this part (8.8.8.16/28): if its ByoipSendingPool lists them, add them to --addresses.');
+      expect(result.code).toBe(0);
+    });
+  });
+
+  test('--addresses: a part not provisioned, or partly, says so about the part', async () => {
+    ep.createPool('transactional');
+    ep.provisionRange(RANGE, { except: ADDRESSES.slice(0, 4) });
+    let result = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/30'], ep.clientEnv());
+    expect(result.stdout).toContain("Not ready: None of the 4 addresses of transactional's part of 8.8.8.0/24 (8.8.8.0/30) is a dedicated IP of this account in us-east-1");
+    expect(result.code).toBe(3);
+    result = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/29', '--json'], ep.clientEnv());
+    const status = JSON.parse(result.stdout);
+    expect(status).toMatchObject({ verdict: 'PARTLY_PROVISIONED', provisioned: 252, addresses: 256 });
+    expect(status.message).toMatch(/^4 of the 8 addresses of transactional's part of 8\.8\.8\.0\/24 \(8\.8\.8\.0\/29\) are dedicated IPs .*; 4 are missing \(8\.8\.8\.0, 8\.8\.8\.1, 8\.8\.8\.2, 8\.8\.8\.3\)\./);
+    expect(result.code).toBe(3);
+    // The rest of the range is provisioned: the part of a pool elsewhere in it is ready.
+    result = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.128/25'], ep.clientEnv());
+    expect(result.stdout).toContain('  provisioned: 252 of 256 addresses');
+    expect(result.stdout).toContain("Ready: All 128 addresses of transactional's part of 8.8.8.0/24 (8.8.8.128/25) are provisioned in us-east-1 and in ses-default-dedicated-pool");
+    expect(result.code).toBe(0);
   });
 
   test('shows the addresses that are not provisioned as blocks', async () => {
@@ -235,6 +305,15 @@ describe('ses-byoip, invalid input and help', () => {
     [['status', '--cidr', RANGE, '--timeout', 'soon'], /^ses-byoip: --timeout "soon" is not a number of seconds/],
     [['status', '--cidr', RANGE, '--timeout=-5'], /^ses-byoip: --timeout "-5" is not a number of seconds/],
     [['status', '--cidr', RANGE, '--timeout', '86400'], /^ses-byoip: --timeout "86400" is not a number of seconds/],
+    [['status', '--cidr', RANGE, '--addresses', '8.8.8.0/27'], /^ses-byoip: --addresses needs --pool: /],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', ''], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses is empty\./],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', 'transactional'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "transactional" is not an IPv4 CIDR block: it has no prefix length/],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/27,'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "" is not an IPv4 CIDR block: it is empty\./],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/27, 8.8.8.64/26'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry " 8\.8\.8\.64\/26" .*contains whitespace\. Write "8\.8\.8\.64\/26" if that is the block you meant\./],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '9.9.9.0/27'], /^ses-byoip: \[SesByoip-AddressesOutsideRange\] --addresses entry "9\.9\.9\.0\/27" is not inside --cidr 8\.8\.8\.0\/24 .* Write "8\.8\.8\.0\/27" if you meant/],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.0.0/16'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "8\.8\.0\.0\/16" is a \/16 \(65536 addresses\), larger than a BYOIP range/],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.1/27'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "8\.8\.8\.1\/27" has host bits set: .* Write "8\.8\.8\.0\/27" if that is the block you meant/],
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/26,8.8.8.32/27'], /^ses-byoip: \[SesByoip-OverlappingAddresses\] --addresses entry "8\.8\.8\.32\/27" overlaps "8\.8\.8\.0\/26": both hold 8\.8\.8\.32\/27 \(32 addresses\)\. List each address once\.$/m],
   ])('exits 2 for %j, in plain words', async (args, message) => {
     const { code, stderr, stdout } = await cli(args);
     expect(stderr).toMatch(message);
@@ -254,6 +333,30 @@ describe('ses-byoip, invalid input and help', () => {
     const { code, stderr } = await cli(['request', '--cidr', '198.51.100.0/24', '--account', '111122223333', '--region', 'eu-west-1', '--registry', 'ARIN', '--use-case', 'x']);
     expect(stderr.split('\n')[0]).toMatch(/^ses-byoip: warning: \[SesByoip-DocumentationRange\] .* Fix: put your own range in the request: AWS never approves a documentation range\.$/);
     expect(code).toBe(0);
+  });
+
+  test('--addresses: one line per problem, each entry judged, all of them in JSON', async () => {
+    const { code, stdout, stderr } = await cli(['status', '--cidr', RANGE, '--addresses', '8.8.8.0/27,8.8.9.0/28,8.8.8.07/32', '--json']);
+    const lines = stderr.trim().split('\n');
+    expect(lines.map((line) => line.replace(/^ses-byoip: (\[[\w-]+\] )?(--addresses( entry "[^"]*")?)?.*$/, '$1$2'))).toEqual([
+      '--addresses',
+      '[SesByoip-AddressesOutsideRange] --addresses entry "8.8.9.0/28"',
+      '[SesByoip-InvalidAddresses] --addresses entry "8.8.8.07/32"',
+    ]);
+    expect(JSON.parse(stdout).error.problems).toHaveLength(3);
+    expect(code).toBe(2);
+  });
+
+  test('--addresses is not checked against a bad --cidr, which is reported alone', async () => {
+    const { code, stderr } = await cli(['status', '--cidr', '8.8.8.0/23', '--pool', 'mail', '--addresses', '8.8.8.0/27']);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ses-byoip: \[SesByoip-PrefixLength\] /)]);
+    expect(code).toBe(2);
+  });
+
+  test('status --help lists --addresses', async () => {
+    const { stdout } = await cli(['status', '--help']);
+    expect(stdout).toContain('[--pool <name> [--addresses <blocks>]]');
+    expect(stdout).toMatch(/^ {2}--addresses <blocks>\n {22}with --pool, for a range split between pools/m);
   });
 
   test.each([[['--help']], [['request', '--help']], [['status', '-h']]])('%j prints help and exits 0', async (args) => {
