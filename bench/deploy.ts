@@ -13,7 +13,8 @@
 import { GetDedicatedIpCommand, PutDedicatedIpInPoolCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { isComplete, onEvent } from '../src/handler/index';
 import { ResourceEvent } from '../src/handler/pool-addresses';
-import { rangeOf } from '../src/range/ipv4-cidr';
+import { renderSiblingClaim } from '../src/handler/resource-properties';
+import { ipv4ToNumber as ipNumber, rangeOf } from '../src/range/ipv4-cidr';
 import { WarmupMode } from '../src/warmup-mode';
 import { LocalSesEndpoint } from '../test/support/local-ses-endpoint';
 
@@ -83,6 +84,12 @@ export async function benchDeploy(options: DeployOptions): Promise<DeployResult[
   // The same range again: a no-op redeploy (CloudFormation sends an Update).
   results.push({ name: 'same range again (no-op update)', bucket: FREE, ...floor(1, 0), ours: await redeploy(rate) });
 
+  // A split resized: the growing pool takes a /26 from its sibling, which
+  // takes another /26 from the default pool: 128 moves, two deployments (one
+  // per pool), each reading the account once.
+  const resizeCalls = RESIZE_MOVES + 2 * pages(256);
+  results.push({ name: RESIZE, bucket: FREE, floorCalls: resizeCalls, floorSeconds: resizeCalls / rate, ours: await resize(rate) });
+
   if (options.full) {
     for (const bucket of [FREE, CHARGED]) {
       results.push({ name: 'five ranges at once', bucket, ...floor(5), ...(await both(rate, bucket, RANGES, 'concurrent')) });
@@ -117,7 +124,10 @@ async function seeded(rate: number, bucket: BucketKind, ranges: string[]): Promi
 /** Fills a seeded endpoint with `fill` (which returns its failures) and sums up what happened. */
 type Fill = (ep: LocalSesEndpoint) => Promise<number>;
 
-async function measure(rate: number, bucket: BucketKind, ranges: string[], faults: Faults | undefined, fill: Fill): Promise<DeployRun> {
+async function measure(
+  rate: number, bucket: BucketKind, ranges: string[], faults: Faults | undefined, fill: Fill,
+  misplacedOf?: (ep: LocalSesEndpoint) => number,
+): Promise<DeployRun> {
   const ep = await seeded(rate, bucket, ranges);
   const saved = { ...process.env };
   Object.assign(process.env, ep.clientEnv());
@@ -126,7 +136,8 @@ async function measure(rate: number, bucket: BucketKind, ranges: string[], fault
     const start = performance.now();
     const failures = await fill(ep);
     const seconds = (performance.now() - start) / 1000;
-    return summarize(ep, ranges, seconds, failures);
+    const run = summarize(ep, ranges, seconds, failures);
+    return misplacedOf ? { ...run, misplaced: misplacedOf(ep) } : run;
   } finally {
     process.env = saved;
     await ep.stop();
@@ -203,6 +214,60 @@ async function redeploy(rate: number): Promise<DeployRun> {
     }
     return 0;
   });
+}
+
+/** The name of the resize scenario, and the addresses that change pool in it. */
+export const RESIZE = 'split resized (a /26 moves between two pools)';
+const RESIZE_MOVES = 128;
+
+/**
+ * One range split between pool-0 (.0/26) and pool-1 (.64/26) of one stack,
+ * resized in one deploy: pool-0 grows to .0/25 (taking .64/26 from its
+ * sibling), pool-1 moves to .128/26; CloudFormation updates pool-0 first.
+ */
+async function resize(rate: number): Promise<DeployRun> {
+  const cidr = RANGES[0];
+  const block = (suffix: string) => `${cidr.replace(/\.0\/24$/, '')}.${suffix}`;
+  const props = (pool: string, own: string[], sibling: string, theirs: string[]) => ({
+    Cidr: cidr,
+    PoolName: pool,
+    Warmup: WarmupMode.LEAVE_AS_IS,
+    AdoptAddressesFromOtherPools: 'false',
+    Addresses: own,
+    SiblingClaims: [renderSiblingClaim({ poolName: sibling, addresses: theirs })],
+  });
+  const before = { t: [block('0/26')], m: [block('64/26')] };
+  const after = { t: [block('0/25')], m: [block('128/26')] };
+  const update = (i: number, old: Record<string, unknown>, next: Record<string, unknown>): ResourceEvent => ({
+    RequestType: 'Update',
+    StackId: STACK_ID,
+    RequestId: `bench-resize-${i}`,
+    LogicalResourceId: `Pool${i}`,
+    PhysicalResourceId: `pool-${i}|${cidr}`,
+    ResourceProperties: next,
+    OldResourceProperties: old,
+  });
+  const run = await measure(rate, 'refusals free', [cidr], undefined, async (ep) => {
+    ep.createPool('pool-1');
+    for (const ip of rangeOf(before.t[0]).addresses()) ep.provisionAddress(ip, { pool: 'pool-0' });
+    for (const ip of rangeOf(before.m[0]).addresses()) ep.provisionAddress(ip, { pool: 'pool-1' });
+    ep.resetCalls();
+    const log = console.log;
+    console.log = () => {};
+    try {
+      await runHandler(update(0, props('pool-0', before.t, 'pool-1', before.m), props('pool-0', after.t, 'pool-1', after.m)));
+      await runHandler(update(1, props('pool-1', before.m, 'pool-0', before.t), props('pool-1', after.m, 'pool-0', after.t)));
+    } finally {
+      console.log = log;
+    }
+    return 0;
+  }, (ep) => {
+    // Misplaced: an address of the range that is not where the new split puts it.
+    const want = (ip: string) => (rangeOf(after.t[0]).contains(ipNumber(ip)) ? 'pool-0'
+      : rangeOf(after.m[0]).contains(ipNumber(ip)) ? 'pool-1' : 'ses-default-dedicated-pool');
+    return rangeOf(cidr).addresses().filter((ip) => ep.poolOf(ip) !== want(ip)).length;
+  });
+  return run;
 }
 
 /**

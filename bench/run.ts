@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { benchBundles, BundleResult } from './bundle';
-import { benchDeploy, BucketKind, DeployResult, DeployRun } from './deploy';
+import { benchDeploy, BucketKind, DeployResult, DeployRun, RESIZE } from './deploy';
 import { benchChecks, benchSynth, ChecksResult, SynthResult } from './synth';
 import { Bucket, share } from '../test/support/simulated-ses';
 
@@ -219,6 +219,12 @@ function deployVerdicts(r: Results): string[] {
     out.push(`- No-op redeploy: ${writes} writes and ${again.ours.reads} reads (target: no write): ${writes === 0 ? 'met' : 'missed'}. ` +
       'The reads are two reads of the account, one by onEvent (the checks before any write) and one by isComplete (which keeps no state but SES\'s); ' +
       'with nothing moved, no read-back is needed.');
+  }
+  const resized = find(RESIZE);
+  if (resized) {
+    out.push('- Resizing a split (a /26 moves from one pool to its sibling, another /26 joins from the default pool): ' +
+      `${resized.ours.moves} moves for the 128 addresses that change pool, ${ratio(resized).toFixed(2)} x the floor; ` +
+      `${resized.ours.misplaced === 0 ? 'every address ends where the new split puts it' : `${resized.ours.misplaced} addresses misplaced`}.`);
   }
   const sequential = find('five ranges, one after another (one stack)');
   if (sequential) {
