@@ -1,12 +1,17 @@
 import { Annotations, CustomResource, Duration, Lazy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ByoipChecks } from './byoip-checks';
 import { POOL_ADDRESSES_RESOURCE_TYPE, POOL_NAME, renderProperties, renderSiblingClaim } from './handler/resource-properties';
 import { PoolAddressesProvider } from './pool-addresses-provider';
 import { sesArn } from './private/arns';
 import { brandAsPool, isBrandedPool } from './private/pool-brand';
+import { reverseDnsDelayPattern } from './private/reverse-dns-delay-events';
 import { addressesOf, checkAddresses, readAddresses } from './rules/address-rules';
 import { formatFinding } from './rules/finding';
 import { checkRange } from './rules/range-rules';
@@ -247,6 +252,12 @@ export class ByoipSendingPool extends Construct {
 
   private readonly configurationSetResource: ses.ConfigurationSet;
 
+  /** The alarm of notifyOnReverseDnsDelays, once it was called. */
+  private reverseDnsDelayAlarm?: cloudwatch.Alarm;
+
+  /** The ARNs of the topics that the alarm notifies already. */
+  private readonly reverseDnsDelayTopicArns: string[] = [];
+
   constructor(scope: Construct, id: string, givenProps: ByoipSendingPoolProps) {
     super(scope, id);
     brandAsPool(this);
@@ -357,6 +368,96 @@ export class ByoipSendingPool extends Construct {
     options: ses.ConfigurationSetEventDestinationOptions,
   ): ses.ConfigurationSetEventDestination {
     return this.configurationSetResource.addEventDestination(id, options);
+  }
+
+  /**
+   * Tells `topic` when SES delays mail of this configuration set because it
+   * cannot look up the host name of a sending address (delay type
+   * `BYOIPHostNameLookupUnavailable`: the address has no PTR record, or its
+   * name does not resolve back to it), and again when such delays stop.
+   *
+   * It adds to the stack:
+   * - an event destination of the configuration set that publishes
+   *   DELIVERY_DELAY events (and no others) to the default EventBridge bus,
+   *   the only bus SES publishes to;
+   * - an EventBridge rule on that bus, without targets, that matches those
+   *   events from `aws.ses` with that delay type for this configuration set
+   *   only (`mail.tags['ses:configuration-set']`);
+   * - a CloudWatch alarm on the rule's `MatchedEvents` (AWS/Events, Sum over
+   *   5 minutes, at least 1), whose alarm and OK actions publish to `topic`.
+   *
+   * A broken PTR record delays every message sent from the address, so the
+   * topic gets one message when delays start and one when no delay was seen
+   * for 5 minutes, never one per delayed e-mail. Subscribe people (e-mail,
+   * chat) or a function to the topic.
+   *
+   * Calling it again returns the same alarm and adds nothing to the stack but,
+   * for a topic that it does not notify yet, that topic as another alarm and
+   * OK action.
+   *
+   * @param topic the topic told when delays start and when they stop
+   * @returns the alarm, to change its description or add other actions
+   */
+  public notifyOnReverseDnsDelays(topic: sns.ITopic): cloudwatch.Alarm {
+    let alarm = this.reverseDnsDelayAlarm;
+    if (!alarm) {
+      alarm = this.createReverseDnsDelayAlarm();
+      this.reverseDnsDelayAlarm = alarm;
+    }
+    // Two topics with the same ARN (the same object, or one imported twice)
+    // would notify the same subscribers twice: add each topic once.
+    if (!this.reverseDnsDelayTopicArns.includes(topic.topicArn)) {
+      this.reverseDnsDelayTopicArns.push(topic.topicArn);
+      const action = new cloudwatchActions.SnsAction(topic);
+      alarm.addAlarmAction(action); // delays started
+      alarm.addOkAction(action); // delays stopped
+    }
+    return alarm;
+  }
+
+  /** The event destination, rule and alarm of notifyOnReverseDnsDelays, without actions. */
+  private createReverseDnsDelayAlarm(): cloudwatch.Alarm {
+    // SES publishes to the default bus only (aws-cdk-lib checks that the ARN
+    // is the default bus's), and only the event types listed: delays alone,
+    // so that the bus does not carry a copy of every send and delivery.
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
+    this.configurationSetResource.addEventDestination('ReverseDnsDelayEvents', {
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: [ses.EmailSendingEvent.DELIVERY_DELAY],
+    });
+
+    // No target: the alarm below reads the rule's MatchedEvents, which counts
+    // the events the rule matched, not deliveries to targets (the AWS/Events
+    // metrics reference puts no target condition on it). A target such as the
+    // topic itself would send one message per delayed e-mail, thousands an
+    // hour when a PTR breaks.
+    const rule = new events.Rule(this, 'ReverseDnsDelayRule', {
+      eventBus: defaultBus,
+      description: 'SES delays mail of this configuration set: BYOIPHostNameLookupUnavailable (reverse DNS of a sending address)',
+      eventPattern: reverseDnsDelayPattern(this.configurationSetName),
+    });
+
+    return new cloudwatch.Alarm(this, 'ReverseDnsDelayAlarm', {
+      alarmDescription: 'SES delays mail of this configuration set because it cannot look up the host name (PTR record) '
+        + 'of a BYOIP sending address (BYOIPHostNameLookupUnavailable). Check the PTR and A records of the range.',
+      // RuleName alone designates a rule of the default bus.
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'MatchedEvents',
+        dimensionsMap: { RuleName: rule.ruleName },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      // One delayed message is enough: this delay type means the range's DNS
+      // is broken, not that a recipient's server is busy.
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // EventBridge publishes no datapoint when nothing matched: no delay is
+      // good news, so the alarm is OK (and sends its OK action when it leaves
+      // ALARM) rather than INSUFFICIENT_DATA.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /**

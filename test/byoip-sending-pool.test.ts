@@ -338,3 +338,234 @@ describe('the addresses attributes', () => {
     expect(stack.resolve(pool.addresses)).toEqual({ Ref: 'Blocks' });
   });
 });
+
+describe('notifyOnReverseDnsDelays', () => {
+  function withNotifications(): { stack: Stack; sending: ByoipSendingPool; topic: sns.ITopic; alarm: ReturnType<ByoipSendingPool['notifyOnReverseDnsDelays']> } {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24', configurationSetName: 'byoip-mail' });
+    const topic = new sns.Topic(stack, 'Alerts');
+    const alarm = sending.notifyOnReverseDnsDelays(topic);
+    return { stack, sending, topic, alarm };
+  }
+  const CONFIGURATION_SET = { Ref: 'SendingConfigurationSetA216B40C' };
+
+  test('publishes the delivery delays of the configuration set, and nothing else, to the default bus', () => {
+    const { stack } = withNotifications();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: CONFIGURATION_SET,
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['deliveryDelay'], // ses.EmailSendingEvent.DELIVERY_DELAY
+        EventBridgeDestination: {
+          EventBusArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:111111111111:event-bus/default']] },
+        },
+        SnsDestination: Match.absent(),
+        CloudWatchDestination: Match.absent(),
+        KinesisFirehoseDestination: Match.absent(),
+      },
+    });
+  });
+
+  test('matches exactly the BYOIP host name delays of this configuration set, on the default bus, without targets', () => {
+    const { stack } = withNotifications();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+    expect(rules[0].Properties.EventBusName).toBe('default');
+    expect(rules[0].Properties.Targets).toBeUndefined(); // never one message per delayed e-mail
+    expect(rules[0].Properties.State).toBe('ENABLED');
+    expect(rules[0].Properties.EventPattern).toEqual({
+      'source': ['aws.ses'],
+      'detail-type': ['Email Delivery Delayed'],
+      'detail': {
+        eventType: ['DeliveryDelay'],
+        deliveryDelay: { delayType: ['BYOIPHostNameLookupUnavailable'] },
+        mail: { tags: { 'ses:configuration-set': [CONFIGURATION_SET] } },
+      },
+    });
+  });
+
+  test('alarms on the rule\'s matches and tells the topic when delays start and when they stop', () => {
+    const { stack, alarm } = withNotifications();
+    const template = Template.fromStack(stack);
+    const ruleId = template.getResourceId('AWS::Events::Rule');
+    const topicId = template.getResourceId('AWS::SNS::Topic');
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Events',
+      MetricName: 'MatchedEvents',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: ruleId } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+      OKActions: [{ Ref: topicId }],
+      InsufficientDataActions: Match.absent(),
+      AlarmDescription: Match.stringLikeRegexp('BYOIPHostNameLookupUnavailable'),
+    });
+    expect(stack.resolve(alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [template.getResourceId('AWS::CloudWatch::Alarm'), 'Arn'] });
+  });
+
+  test('called twice with the same topic: one destination, one rule, one alarm, one action each', () => {
+    const { stack, sending, topic, alarm } = withNotifications();
+    expect(sending.notifyOnReverseDnsDelays(topic)).toBe(alarm);
+    expect(sending.notifyOnReverseDnsDelays(sns.Topic.fromTopicArn(stack, 'Same', topic.topicArn))).toBe(alarm);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [Match.anyValue()],
+      OKActions: [Match.anyValue()],
+    });
+  });
+
+  test('called again with another topic: the same alarm tells both topics', () => {
+    const { stack, sending, alarm } = withNotifications();
+    const other = sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:us-east-1:111111111111:on-call');
+    expect(sending.notifyOnReverseDnsDelays(other)).toBe(alarm);
+    const template = Template.fromStack(stack);
+    const topicId = template.getResourceId('AWS::SNS::Topic');
+    template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    const both = [{ Ref: topicId }, 'arn:aws:sns:us-east-1:111111111111:on-call'];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: both, OKActions: both });
+  });
+
+  test('each pool of a stack watches its own configuration set', () => {
+    const { stack, sending } = withNotifications();
+    const other = new ByoipSendingPool(stack, 'Other', { cidr: '8.8.9.0/24' });
+    other.notifyOnReverseDnsDelays(sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:us-east-1:111111111111:on-call'));
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 2);
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    const tagsOf = (rule: any) => rule.Properties.EventPattern.detail.mail.tags['ses:configuration-set'];
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules.map(tagsOf)).toEqual(expect.arrayContaining([
+      [stack.resolve(sending.configurationSetName)],
+      [stack.resolve(other.configurationSetName)],
+    ]));
+  });
+
+  describe('the rule\'s event pattern, run against SES events', () => {
+    /**
+     * The subset of EventBridge pattern matching that the rule uses: every
+     * field of the pattern must be in the event; a list matches a value in it,
+     * or a list of which any element is in it; an object matches an object
+     * field by field.
+     */
+    function matches(pattern: Record<string, unknown>, event: unknown): boolean {
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        return false;
+      }
+      return Object.entries(pattern).every(([key, expected]) => {
+        const actual = (event as Record<string, unknown>)[key];
+        if (Array.isArray(expected)) {
+          const values = Array.isArray(actual) ? actual : [actual];
+          return values.some((value) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+            && expected.includes(value));
+        }
+        return matches(expected as Record<string, unknown>, actual);
+      });
+    }
+
+    /** The pattern of the template, with the configuration set's name in place of its Ref. */
+    function deployedPattern(): Record<string, unknown> {
+      const { stack } = withNotifications();
+      const rule = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))[0] as any;
+      return JSON.parse(JSON.stringify(rule.Properties.EventPattern).split(JSON.stringify(CONFIGURATION_SET)).join('"byoip-mail"'));
+    }
+
+    /** An SES event as EventBridge delivers it (SES event record as the detail). */
+    function sesEvent(detailType: string, detail: Record<string, unknown>, configurationSet = 'byoip-mail', source = 'aws.ses') {
+      return {
+        'version': '0',
+        'id': '3f2f5a1c-7e1e-4b62-9d7c-2a1c0f4e5b6d',
+        'detail-type': detailType,
+        source,
+        'account': '111111111111',
+        'time': '2024-05-06T07:08:09Z',
+        'region': 'us-east-1',
+        'resources': [`arn:aws:ses:us-east-1:111111111111:configuration-set/${configurationSet}`],
+        'detail': {
+          ...detail,
+          mail: {
+            timestamp: '2024-05-06T06:58:09.512Z',
+            source: 'sender@example.com',
+            sourceArn: 'arn:aws:ses:us-east-1:111111111111:identity/example.com',
+            sendingAccountId: '111111111111',
+            messageId: '0100018f4c7a1b2c-6d1e2f3a-4b5c-4d6e-8f70-81a2b3c4d5e6-000000',
+            destination: ['recipient@example.net'],
+            headersTruncated: false,
+            headers: [{ name: 'From', value: 'sender@example.com' }, { name: 'To', value: 'recipient@example.net' }],
+            commonHeaders: { from: ['sender@example.com'], to: ['recipient@example.net'], subject: 'Your receipt' },
+            tags: {
+              'ses:configuration-set': [configurationSet],
+              'ses:source-ip': ['192.0.2.10'],
+              'ses:from-domain': ['example.com'],
+              'ses:caller-identity': ['mailer'],
+              'ses:outgoing-ip': ['8.8.8.17'],
+            },
+          },
+        },
+      };
+    }
+    const delay = (delayType: string) => ({
+      eventType: 'DeliveryDelay',
+      deliveryDelay: {
+        timestamp: '2024-05-06T07:08:09.101Z',
+        delayType,
+        expirationTime: '2024-05-06T20:58:09.512Z',
+        delayedRecipients: [{ emailAddress: 'recipient@example.net', status: '4.4.7', diagnosticCode: 'smtp; 421 4.4.7 delivery delayed' }],
+      },
+    });
+    const bounce = {
+      eventType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: 'recipient@example.net', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+        timestamp: '2024-05-06T07:08:09.101Z',
+        feedbackId: '0100018f4c7a1b2c-aaaa-bbbb-cccc-dddddddddddd-000000',
+        reportingMTA: 'dsn; a8-12.smtp-out.amazonses.com',
+      },
+    };
+
+    test('matches a BYOIPHostNameLookupUnavailable delay of this configuration set', () => {
+      expect(matches(deployedPattern(), sesEvent('Email Delivery Delayed', delay('BYOIPHostNameLookupUnavailable')))).toBe(true);
+    });
+
+    test('matches when the message carries other configuration set tags too', () => {
+      const event = sesEvent('Email Delivery Delayed', delay('BYOIPHostNameLookupUnavailable'));
+      (event.detail.mail.tags as Record<string, string[]>)['ses:configuration-set'] = ['other-set', 'byoip-mail'];
+      expect(matches(deployedPattern(), event)).toBe(true);
+    });
+
+    test.each([
+      ['another delay type', sesEvent('Email Delivery Delayed', delay('TransientCommunicationFailure'))],
+      ['a full mailbox', sesEvent('Email Delivery Delayed', delay('MailboxFull'))],
+      ['a bounce', sesEvent('Email Bounced', bounce)],
+      ['a bounce with the delay\'s detail-type', sesEvent('Email Delivery Delayed', bounce)],
+      ['the same detail from another source', sesEvent('Email Delivery Delayed', delay('BYOIPHostNameLookupUnavailable'), 'byoip-mail', 'com.example.mailer')],
+      ['the same delay of another configuration set', sesEvent('Email Delivery Delayed', delay('BYOIPHostNameLookupUnavailable'), 'marketing')],
+    ])('does not match %s', (_name, event) => {
+      expect(matches(deployedPattern(), event)).toBe(false);
+    });
+
+    test('the matcher itself: scalars in lists, lists of tags, nested objects, missing fields', () => {
+      expect(matches({ a: ['x'] }, { a: 'x' })).toBe(true);
+      expect(matches({ a: ['x'] }, { a: ['y', 'x'] })).toBe(true);
+      expect(matches({ a: ['x'] }, { a: ['y'] })).toBe(false);
+      expect(matches({ a: { b: ['x'] } }, { a: { b: 'x', c: 1 } })).toBe(true);
+      expect(matches({ a: { b: ['x'] } }, { a: 'x' })).toBe(false);
+      expect(matches({ a: ['x'] }, {})).toBe(false);
+    });
+  });
+});
