@@ -1,15 +1,17 @@
 import { AspectPriority, Aspects, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import type { ByoipReverseDns } from './byoip-reverse-dns';
 import type { ByoipSendingPool } from './byoip-sending-pool';
 import { honourAppAcknowledgement, honourValidationsAcknowledgement } from './private/acknowledgements';
 import { quote } from './private/display';
-import { isBrandedPool } from './private/pool-brand';
+import { isBrandedPool, isBrandedReverseDns } from './private/pool-brand';
 import { Ipv4Range, rangeOf } from './range/ipv4-cidr';
 import { AddressesInput, checkAddresses, readAddresses } from './rules/address-rules';
 import { checkClaims, checkOverlappingClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
 import { Finding, formatFinding } from './rules/finding';
 import { checkPool, PoolFacts } from './rules/pool-rules';
 import { checkRange } from './rules/range-rules';
+import { checkReverseDns, ReverseDnsFacts } from './rules/reverse-dns-rules';
 import { ByoipRuleId } from './rules/rule-id';
 
 /**
@@ -58,7 +60,12 @@ export interface ByoipChecksProps {
  * the pool is created), InvalidAddresses, AddressesOutsideRange,
  * UnresolvedAddresses, OverlappingAddresses, RegionalQuota, DuplicateRange,
  * MultiRegion, ManagedScaling, UnresolvedEnvironment, UnresolvedCidr,
- * InvalidPoolName and ReservedPoolName.
+ * InvalidPoolName and ReservedPoolName; for a ByoipReverseDns, the range
+ * rules (or UnresolvedCidr), then InvalidHostnamePattern (a token pattern is
+ * one too: its names cannot be made), HostnameOutsideZone and
+ * ReverseZoneMismatch. A ByoipReverseDns is not a claim on its range: it
+ * takes no part in RegionalQuota, DuplicateRange or MultiRegion and needs no
+ * account or Region.
  *
  * One input, one rule: a range that fails its rules hides the pool's
  * `addresses`, and an entry of `addresses` gets one finding at most (a bad
@@ -79,11 +86,12 @@ export class ByoipChecks implements IAspect {
   public static readonly MAX_RANGES_PER_REGION_CONTEXT_KEY = MAX_RANGES_CONTEXT_KEY;
 
   /**
-   * Makes sure the checks run for `pool`, whichever Stage it is in.
+   * Makes sure the checks run for `construct` (a ByoipSendingPool or a
+   * ByoipReverseDns), whichever Stage it is in.
    * @internal
    */
-  public static _applyDefault(pool: ByoipSendingPool): void {
-    Aspects.of(pool).add(DEFAULT_CHECKS, { priority: AspectPriority.READONLY });
+  public static _applyDefault(construct: IConstruct): void {
+    Aspects.of(construct).add(DEFAULT_CHECKS, { priority: AspectPriority.READONLY });
   }
 
   /** The most distinct ranges allowed per account and Region. */
@@ -108,11 +116,11 @@ export class ByoipChecks implements IAspect {
    * were computed. Other constructs are left alone; the tree is not changed.
    */
   public visit(node: IConstruct): void {
-    if (!isBrandedPool(node)) {
+    if (!isBrandedPool(node) && !isBrandedReverseDns(node)) {
       return;
     }
     AppReport.invalidate(node);
-    const pool = node as ByoipSendingPool & Record<symbol, unknown>;
+    const pool = node as IConstruct & Record<symbol, unknown>;
     // The acknowledgement of the documentation-range warning, in either form
     // (see private/acknowledgements.ts). Not a change to the tree: it only
     // drops a warning the user asked to drop.
@@ -143,17 +151,29 @@ function explicitLimitOf(aspect: IAspect): number | undefined {
   return brand === 'explicit' ? (aspect as ByoipChecks).maxRangesPerRegion : undefined;
 }
 
+/** One checked construct as the checks see it: a pool or a reverse DNS. */
+interface CheckedRecord {
+  readonly construct: IConstruct;
+  /** The Stage that validates the construct: its nearest Stage, or the root. */
+  readonly unit: IConstruct;
+  /** Its error findings, formatted, filled in by the report. */
+  readonly errors: string[];
+}
+
+/** One ByoipReverseDns as the checks see it: not a claim on its range. */
+interface ReverseDnsRecord extends CheckedRecord {
+  readonly kind: 'reverseDns';
+  readonly reverseDns: ByoipReverseDns;
+}
+
 /** One pool as the checks see it. */
-interface PoolRecord {
+interface PoolRecord extends CheckedRecord {
+  readonly kind: 'pool';
   readonly pool: ByoipSendingPool;
   /** The limit of the nearest explicit ByoipChecks above the pool, or of the context key, if any. */
   readonly maxRangesPerRegion?: number;
   /** Where maxRangesPerRegion comes from. */
   readonly quotaSource?: QuotaSource;
-  /** The Stage that validates the pool: its nearest Stage, or the root. */
-  readonly unit: IConstruct;
-  /** Its error findings, formatted, filled in by the report. */
-  readonly errors: string[];
 }
 
 /**
@@ -168,7 +188,7 @@ interface PoolRecord {
  */
 class AppReport {
   /** The current report for the app of `pool`, computed if there is none. */
-  public static for(pool: ByoipSendingPool): AppReport {
+  public static for(pool: IConstruct): AppReport {
     const root = pool.node.root;
     let report = AppReport.reports.get(root);
     if (!report || !report.records.has(pool)) {
@@ -185,16 +205,24 @@ class AppReport {
 
   private static readonly reports = new WeakMap<IConstruct, AppReport>();
 
-  private readonly records = new Map<ByoipSendingPool, PoolRecord>();
-  /** For each Stage (or the root), its first pool with errors. */
-  private readonly firstWithErrors = new Map<IConstruct, PoolRecord>();
+  /** Every checked construct of the app, in construct-tree order. */
+  private readonly records = new Map<IConstruct, PoolRecord | ReverseDnsRecord>();
+  /** For each Stage (or the root), its first construct with errors. */
+  private readonly firstWithErrors = new Map<IConstruct, CheckedRecord>();
 
   private constructor(root: IConstruct) {
     for (const record of collectPools(root)) {
-      this.records.set(record.pool, record);
+      this.records.set(record.construct, record);
+    }
+    const pools = [...this.records.values()].filter((r): r is PoolRecord => r.kind === 'pool');
+    // A reverse DNS is not a claim on its range: its own rules only.
+    for (const record of this.records.values()) {
+      if (record.kind === 'reverseDns') {
+        record.errors.push(...checkReverseDns(reverseDnsFacts(record.reverseDns)).filter((f) => f.severity === 'error').map(formatFinding));
+      }
     }
     const claims = new Map<RangeClaim, PoolRecord>();
-    const checked = [...this.records.values()].map((record) => ({ record, ...checkOnePool(record) }));
+    const checked = pools.map((record) => ({ record, ...checkOnePool(record) }));
     for (const { record, claim } of checked) {
       if (claim) {
         claims.set(claim, record);
@@ -220,7 +248,7 @@ class AppReport {
     }
     // A bad context quota is one thing to fix: reported once, on the first
     // pool it would govern.
-    for (const record of this.records.values()) {
+    for (const record of pools) {
       const context = record.quotaSource === 'ByoipChecks' ? undefined : parseContextQuota(record.pool.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
       if (typeof context === 'object') {
         record.errors.push(formatFinding(context));
@@ -240,7 +268,7 @@ class AppReport {
    * with errors in a Stage also lists the errors of pools outside that Stage,
    * and one synthesis reports every violation of the app.
    */
-  public messagesFor(pool: ByoipSendingPool): string[] {
+  public messagesFor(pool: IConstruct): string[] {
     const record = this.records.get(pool);
     if (!record || record.errors.length === 0) {
       return [];
@@ -253,7 +281,7 @@ class AppReport {
         const where = record.unit.node.path === '' ? 'the app root' : `Stage ${record.unit.node.path}`;
         messages.push(
           `${count} more BYOIP error${count === 1 ? '' : 's'} in this app outside ${where} (CDK validates each Stage separately):` +
-            outside.flatMap((r) => r.errors.map((e) => `\n    [${r.pool.node.path}] ${e}`)).join(''),
+            outside.flatMap((r) => r.errors.map((e) => `\n    [${r.construct.node.path}] ${e}`)).join(''),
         );
       }
     }
@@ -262,11 +290,12 @@ class AppReport {
 }
 
 /**
- * Every ByoipSendingPool under `root`, in construct-tree order, crossing
- * Stage boundaries, each with the ByoipChecks that governs it.
+ * Every ByoipSendingPool and ByoipReverseDns under `root`, in construct-tree
+ * order, crossing Stage boundaries, each pool with the ByoipChecks that
+ * governs it.
  */
-function collectPools(root: IConstruct): PoolRecord[] {
-  const records: PoolRecord[] = [];
+function collectPools(root: IConstruct): Array<PoolRecord | ReverseDnsRecord> {
+  const records: Array<PoolRecord | ReverseDnsRecord> = [];
   const pending: Array<{ node: IConstruct; limit?: number; unit: IConstruct }> = [{ node: root, unit: root }];
   while (pending.length > 0) {
     const { node, limit: inherited, unit: parentUnit } = pending.pop()!;
@@ -275,7 +304,9 @@ function collectPools(root: IConstruct): PoolRecord[] {
     if (isBrandedPool(node)) {
       const pool = node as ByoipSendingPool;
       const quota = limit !== undefined ? { maxRangesPerRegion: limit, quotaSource: 'ByoipChecks' as const } : contextQuota(pool);
-      records.push({ pool, ...quota, unit, errors: [] });
+      records.push({ kind: 'pool', construct: pool, pool, ...quota, unit, errors: [] });
+    } else if (isBrandedReverseDns(node)) {
+      records.push({ kind: 'reverseDns', construct: node, reverseDns: node as ByoipReverseDns, unit, errors: [] });
     }
     const children = node.node.children;
     for (let i = children.length - 1; i >= 0; i--) {
@@ -403,6 +434,33 @@ function checkOnePool(record: PoolRecord): PoolCheck {
     quotaSource: record.quotaSource,
   };
   return { findings, addresses, claim };
+}
+
+/**
+ * What the reverse DNS rules need from one ByoipReverseDns. A zone's name is
+ * left out when it is not known at synthesis: a token, or a zone imported by
+ * ID alone, whose `zoneName` throws.
+ */
+function reverseDnsFacts(reverseDns: ByoipReverseDns): ReverseDnsFacts {
+  return {
+    cidr: reverseDns.cidr,
+    cidrIsToken: Token.isUnresolved(reverseDns.cidr),
+    hostname: reverseDns.hostname,
+    hostnameIsToken: Token.isUnresolved(reverseDns.hostname),
+    forwardZoneName: knownZoneName(reverseDns.forwardZone),
+    givenReverseZoneName: knownZoneName(reverseDns._givenReverseZone),
+  };
+}
+
+/** The name of `zone`, if it is given and its name is a literal known at synthesis. */
+function knownZoneName(zone: { readonly zoneName: string } | undefined): string | undefined {
+  let name: unknown;
+  try {
+    name = zone?.zoneName;
+  } catch {
+    return undefined; // imported by ID alone
+  }
+  return typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
 }
 
 /** The stack that holds `stack` if it is a nested stack (its env comes from there). */

@@ -1,4 +1,5 @@
 export * from './byoip-sending-pool';
+export * from './byoip-reverse-dns';
 export * from './byoip-checks';
 export * from './byoip-functions';
 export * from './rules/rule-id';

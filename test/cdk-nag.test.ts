@@ -5,14 +5,16 @@
  */
 import { App, Aspects, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV3 } from 'cdk-nag-v3';
 import { ENV } from './helpers';
-import { ByoipFunctions, ByoipFunctionsProps, ByoipSendingPool, WarmupMode } from '../src';
+import { ByoipFunctions, ByoipFunctionsProps, ByoipReverseDns, ByoipSendingPool, WarmupMode } from '../src';
 
 /** A stack with two pools (one warm, one not) and, if asked, a resource that breaks a rule. */
 function stackWithPools(withViolation = false, app = new App()): { app: App; stack: Stack } {
@@ -186,4 +188,74 @@ test('AwsSolutions-L1 is suppressed only for a runtime pinned older than the lat
   }));
   const acknowledged = JSON.stringify(pinned.node.findAll().map((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')));
   expect(acknowledged.match(/"AwsSolutions-L1"/g)).toHaveLength(5);
+});
+
+describe('with notifyOnReverseDnsDelays', () => {
+  /** The pools of stackWithPools, each telling a topic (one of the stack, one imported) about reverse DNS delays. */
+  function notifying(): { app: App; stack: Stack } {
+    const { app, stack } = stackWithPools();
+    const key = new kms.Key(stack, 'AlertsKey', { enableKeyRotation: true });
+    const alerts = new sns.Topic(stack, 'Alerts', { enforceSSL: true, masterKey: key });
+    const onCall = sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:us-east-1:111111111111:on-call');
+    for (const pool of stack.node.children.filter(ByoipSendingPool.isByoipSendingPool)) {
+      pool.notifyOnReverseDnsDelays(alerts);
+      pool.notifyOnReverseDnsDelays(onCall);
+    }
+    return { app, stack };
+  }
+
+  test('cdk-nag 2 finds nothing', () => {
+    const { app, stack } = notifying();
+    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  test('cdk-nag 3 finds nothing', () => {
+    const { stack } = notifying();
+    expect(new AwsSolutionsChecksV3().validateScope(stack)).toEqual({ success: true, violations: [] });
+  });
+
+  test('adds no suppression', () => {
+    const suppressions = (stack: Stack) => stack.node.findAll().flatMap((c) =>
+      ((c as { getMetadata?: (key: string) => { rules_to_suppress?: unknown[] } }).getMetadata?.('cdk_nag')?.rules_to_suppress ?? []));
+    expect(suppressions(notifying().stack)).toEqual(suppressions(stackWithPools().stack));
+  });
+});
+
+describe('ByoipReverseDns', () => {
+  /** A reverse DNS that creates its zone, and one given an imported zone, with a pool of the same range. */
+  function stackWithReverseDns(): { app: App; stack: Stack } {
+    const { app, stack } = stackWithPools();
+    const forwardZone = new route53.PublicHostedZone(stack, 'Forward', { zoneName: 'mail.example.com' });
+    new ByoipReverseDns(stack, 'ReverseDns', { cidr: '8.8.8.0/24', hostname: 'mta{d}.mail.example.com', forwardZone });
+    new ByoipReverseDns(stack, 'Imported', {
+      cidr: '8.8.9.0/24',
+      hostname: 'mx{d}.mail.example.com',
+      forwardZone,
+      reverseZone: route53.PublicHostedZone.fromPublicHostedZoneAttributes(stack, 'Reverse', { hostedZoneId: 'Z1', zoneName: '9.8.8.in-addr.arpa' }),
+    });
+    return { app, stack };
+  }
+
+  test('cdk-nag 2 finds nothing in its resources', () => {
+    const { app, stack } = stackWithReverseDns();
+    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  test('cdk-nag 3 finds nothing in its resources', () => {
+    const { stack } = stackWithReverseDns();
+    expect(new AwsSolutionsChecksV3().validateScope(stack)).toEqual({ success: true, violations: [] });
+  });
+
+  test('it needs no suppression', () => {
+    const { stack } = stackWithReverseDns();
+    const suppressions = stack.node.findChild('ReverseDns').node.findAll().flatMap((c) =>
+      ((c as { getMetadata?: (key: string) => { rules_to_suppress?: unknown[] } }).getMetadata?.('cdk_nag')?.rules_to_suppress ?? []));
+    expect(suppressions).toEqual([]);
+  });
 });

@@ -14,3 +14,16 @@ export function brandAsPool(construct: object): void {
 export function isBrandedPool(x: unknown): boolean {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[POOL_BRAND] === true;
 }
+
+/** Marks ByoipReverseDns instances, for the same reasons as POOL_BRAND. */
+const REVERSE_DNS_BRAND = Symbol.for('cdk-ses-byoip.ByoipReverseDns');
+
+/** Marks `construct` as a ByoipReverseDns. */
+export function brandAsReverseDns(construct: object): void {
+  Object.defineProperty(construct, REVERSE_DNS_BRAND, { value: true });
+}
+
+/** True if `x` was marked by {@link brandAsReverseDns}. */
+export function isBrandedReverseDns(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[REVERSE_DNS_BRAND] === true;
+}

@@ -52,5 +52,16 @@ export class ByoipRuleId {
   /** `addresses`, or one of its entries, is a token, not a literal string. */
   public static readonly UNRESOLVED_ADDRESSES = 'SesByoip-UnresolvedAddresses';
 
+  /**
+   * The `hostname` pattern of a ByoipReverseDns does not give 256 distinct
+   * valid host names (it must use `{d}`; labels of 1 to 63 letters, digits
+   * and inner hyphens; at most 253 characters), or is a token.
+   */
+  public static readonly INVALID_HOSTNAME_PATTERN = 'SesByoip-InvalidHostnamePattern';
+  /** The host names of a ByoipReverseDns are not inside its `forwardZone` (checked when the zone's name is known). */
+  public static readonly HOSTNAME_OUTSIDE_ZONE = 'SesByoip-HostnameOutsideZone';
+  /** The `reverseZone` given to a ByoipReverseDns is not the range's `c.b.a.in-addr.arpa` zone (checked when its name is known). */
+  public static readonly REVERSE_ZONE_MISMATCH = 'SesByoip-ReverseZoneMismatch';
+
   private constructor() {}
 }
