@@ -67,6 +67,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // integ-runner 2.197 reads cloud assembly schema 53, which aws-cdk-lib 2.257 writes.
     '@aws-cdk/integ-runner@~2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    // The CLI's `dns` tests answer from a local DNS server: dns-packet encodes
+    // and decodes the messages (no hand-written packet code).
+    'dns-packet@^5.6.1',
+    '@types/dns-packet@^5.6.5',
   ],
 
   // Every jsii language. The release workflow builds and publishes these

@@ -13,9 +13,15 @@ export enum ExitCode {
    * twice, a bad value; for `status`, also no AWS Region to look in.
    */
   INVALID_INPUT = 2,
-  /** `status`: the range is not ready to deploy (not provisioned, partly, or in another pool). A result, not an error. */
+  /**
+   * `status`: the range is not ready to deploy (not provisioned, partly, or in another pool);
+   * `dns`: some address is not ready to send from (failed lookups included). A result, not an error.
+   */
   NOT_READY = 3,
-  /** `status`: the SES API could not be read: credentials, permissions, network, or the --timeout passed. */
+  /**
+   * `status`: the SES API could not be read: credentials, permissions, network, or the --timeout passed;
+   * `dns`: DNS could not be queried (the resolver answered nothing at all, or the --timeout passed).
+   */
   API_FAILURE = 4,
 }
 
@@ -27,7 +33,7 @@ export class InvalidInput extends Error {
   }
 }
 
-/** The SES API failed; the message says what to check. */
+/** The SES API failed, or (`dns`) the resolver did not answer; the message says what to check. */
 export class ApiFailure extends Error {
   constructor(message: string) {
     super(message);

@@ -3,6 +3,7 @@
  *
  *   ses-byoip request --cidr C --account A --region R --registry ARIN --use-case "..."
  *   ses-byoip status  --cidr C [--region R] [--pool P [--addresses BLOCKS]] [--timeout SECONDS]
+ *   ses-byoip dns     --cidr C [--hostname PATTERN] [--resolver HOST[:PORT]] [--timeout SECONDS]
  *   ses-byoip --version
  *
  * Bundled with the AWS SDK into assets/cli/main/index.js (package.json `bin`).
@@ -12,6 +13,7 @@
  */
 import { parseArgs } from 'util';
 import { TIMEOUT_USAGE } from './deadline';
+import { checkReverseDns, formatDns } from './dns';
 import { describeFailure, ErrorJson, ExitCode, InvalidInput } from './errors';
 import { buildRequest, formatRequest, REGISTRIES, REQUEST_ADDRESS } from './request';
 import { formatStatus, readStatus } from './status';
@@ -23,6 +25,8 @@ import { quote } from '../private/display';
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** True when stderr is a terminal: then a command may show a progress indicator there. */
+  readonly errIsTerminal?: boolean;
 }
 
 const USAGE = `Usage: ses-byoip <command> [options]
@@ -30,12 +34,13 @@ const USAGE = `Usage: ses-byoip <command> [options]
 Commands:
   request   Print the request to send to AWS (${REQUEST_ADDRESS}) to bring a /24 to SES
   status    Show where the 256 addresses of a range are in your account, and whether it is ready to deploy
+  dns       Check the reverse DNS of the 256 addresses: one PTR record each, whose name resolves back to it
 
 Run "ses-byoip <command> --help" for the options of a command, "ses-byoip --version" for the version.
 With --json, a command prints its result, or its error, as JSON on stdout.
 
-Exit codes: 0 ok (status: ready), 1 unexpected error, 2 invalid input (status: also no AWS Region),
-            3 status: not ready to deploy, 4 status: the SES API could not be read.
+Exit codes: 0 ok (status, dns: ready), 1 unexpected error, 2 invalid input (status: also no AWS Region),
+            3 status, dns: not ready, 4 status: the SES API could not be read, dns: DNS could not be queried.
 `;
 
 const REQUEST_USAGE = `Usage: ses-byoip request --cidr <range> --account <id> --region <region> --registry <rir> --use-case <text> [--json]
@@ -83,6 +88,32 @@ Exit codes: 0 ready (or already in --pool), 1 unexpected error, 2 invalid input
             (credentials, permissions, network, or --timeout passed).
 `;
 
+const DNS_USAGE = `Usage: ses-byoip dns --cidr <range> [--hostname <pattern>] [--resolver <host[:port]>] [--timeout <seconds>] [--json]
+
+Looks up the PTR records of the range's 256 addresses, then the A records of
+each PTR name, and says which addresses are not ready to send mail from: no
+PTR record, more than one, a name that does not resolve, a name whose A
+records do not include the address (not forward-confirmed), a name other
+than --hostname gives, or a failed lookup. The problems are grouped by kind,
+with the addresses as the fewest CIDR blocks.
+
+Options:
+  --cidr <range>      the /24, as a.b.c.0/24
+  --hostname <pattern>
+                      the expected name, with the address's octets as {a}, {b}, {c}
+                      and {d}: e.g. mta{d}.mail.example.com (compared ignoring case)
+  --resolver <host[:port]>
+                      the DNS server to ask, an IPv4 address (default: the system's)
+  ${TIMEOUT_USAGE}
+  --json              print every address with its status, or the error, as JSON
+  --version           print the version
+  -h, --help          show this help
+
+Exit codes: 0 all addresses ready, 1 unexpected error, 2 invalid input, 3 some
+            address not ready (failed lookups included), 4 DNS could not be
+            queried (the resolver did not answer at all, or --timeout passed).
+`;
+
 /** How often, at most, the CLI says that it is waiting for SES. */
 const WAIT_NOTE_EVERY_MS = 2_000;
 
@@ -110,6 +141,8 @@ async function run(args: readonly string[], io: Io, json: boolean): Promise<numb
       return request(rest, io, json);
     case 'status':
       return status(rest, io, json);
+    case 'dns':
+      return dns(rest, io, json);
     case 'help':
       io.out(USAGE);
       return ExitCode.OK;
@@ -117,13 +150,13 @@ async function run(args: readonly string[], io: Io, json: boolean): Promise<numb
       if (command === undefined || command.startsWith('-')) {
         return topLevel(args, io, json);
       }
-      throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request" or "status" (see ses-byoip --help).`]);
+      throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request", "status" or "dns" (see ses-byoip --help).`]);
   }
 }
 
 /** `ses-byoip [--help | --version | --json]`, without a command. */
 function topLevel(args: readonly string[], io: Io, json: boolean): number {
-  const misplaced = args.find((arg) => arg === 'request' || arg === 'status');
+  const misplaced = args.find((arg) => arg === 'request' || arg === 'status' || arg === 'dns');
   if (misplaced !== undefined) {
     throw new InvalidInput([`Give the command first, then its options: ses-byoip ${misplaced} [options] (see ses-byoip --help).`]);
   }
@@ -136,7 +169,7 @@ function topLevel(args: readonly string[], io: Io, json: boolean): number {
     return printVersion(io, json);
   }
   io.err(USAGE);
-  throw new InvalidInput(['No command: use "request" or "status" (see ses-byoip --help).']);
+  throw new InvalidInput(['No command: use "request", "status" or "dns" (see ses-byoip --help).']);
 }
 
 function printVersion(io: Io, json: boolean): number {
@@ -209,6 +242,38 @@ async function status(args: readonly string[], io: Io, json: boolean): Promise<n
   return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
 }
 
+async function dns(args: readonly string[], io: Io, json: boolean): Promise<number> {
+  const { values } = parse(args, {
+    ...COMMON,
+    cidr: { type: 'string' },
+    hostname: { type: 'string' },
+    resolver: { type: 'string' },
+    timeout: { type: 'string' },
+  });
+  if (values.help) {
+    io.out(DNS_USAGE);
+    return ExitCode.OK;
+  }
+  if (values.version) {
+    return printVersion(io, json);
+  }
+  // A progress line rewritten in place, on a terminal only (never in a log or a pipe).
+  let shown = false;
+  const result = await checkReverseDns(values, io.errIsTerminal ? {
+    checked: (done, total) => {
+      shown = true;
+      io.err(`\rses-byoip: checked ${done} of ${total} addresses`);
+    },
+  } : {}).finally(() => {
+    if (shown) {
+      io.err('\r\x1b[K');
+    }
+  });
+  // Not ready is a result, not an error: the report, with exit code 3.
+  io.out(json ? toJson(result) : formatDns(result));
+  return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
+}
+
 type Options = Parameters<typeof parseArgs>[0] extends infer C ? C extends { options?: infer O } ? NonNullable<O> : never : never;
 
 /**
@@ -272,6 +337,7 @@ if (require.main === module) {
   void main(process.argv.slice(2), {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    errIsTerminal: process.stderr.isTTY === true,
   }).then((code) => {
     process.exitCode = code;
   });

@@ -1,10 +1,12 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { cli, CliRun } from './run-cli';
+import * as dnsCommand from '../../src/cli/dns';
 import { ErrorJson, ExitCode } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
 import * as requestCommand from '../../src/cli/request';
 import * as statusCommand from '../../src/cli/status';
+import { LocalDnsServer } from '../support/local-dns-server';
 import { LocalSesEndpoint } from '../support/local-ses-endpoint';
 
 // A ceiling for a slow machine, not a timing assertion.
@@ -25,6 +27,17 @@ async function inProcess(args: string[]): Promise<CliRun> {
 /** The problems a run printed on stderr, without their "ses-byoip: " prefix (progress notes aside). */
 function problemLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('ses-byoip: ')).map((line) => line.slice('ses-byoip: '.length));
+}
+
+/** Runs `ses-byoip dns --cidr RANGE` against a local DNS server, set up by `zone`, with `args`. */
+async function dnsRun(zone: (server: LocalDnsServer) => void, args: string[]): Promise<CliRun> {
+  const server = await LocalDnsServer.start();
+  try {
+    zone(server);
+    return await cli(['dns', '--cidr', RANGE, '--resolver', server.resolver, ...args]);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** README's exit-code table, in the section "The CLI": code, name, commands. */
@@ -51,9 +64,10 @@ describe('exit codes: README, --help and the code agree', () => {
   });
 
   test.each([
-    [[], ['request', 'status']],
+    [[], ['request', 'status', 'dns']],
     [['request'], ['request']],
     [['status'], ['status']],
+    [['dns'], ['dns']],
   ])('the --help of %j lists the exit codes README gives it', async (command, commands) => {
     const { code, stdout } = await inProcess([...command, '--help']);
     expect(code).toBe(0);
@@ -91,9 +105,26 @@ describe('exit codes: README, --help and the code agree', () => {
         return cli(['status', '--cidr', RANGE, ...json], ep.clientEnv());
       },
     },
+    dns: {
+      [ExitCode.OK]: (_, json) => dnsRun((server) => server.addHealthyRange(RANGE, 'mta{d}.example.com'), json),
+      [ExitCode.UNEXPECTED]: (_, json) => {
+        jest.spyOn(dnsCommand, 'checkReverseDns').mockRejectedValue(new TypeError('a bug'));
+        return inProcess(['dns', '--cidr', RANGE, ...json]);
+      },
+      [ExitCode.INVALID_INPUT]: (_, json) => cli(['dns', '--cidr', RANGE, '--resolver', 'ns1.example.com', ...json]),
+      // An empty zone: no address has a PTR record.
+      [ExitCode.NOT_READY]: (_, json) => dnsRun(() => undefined, json),
+      [ExitCode.API_FAILURE]: async (_, json) => {
+        // Nothing listens on the port any more: every query is refused.
+        const closed = await LocalDnsServer.start();
+        await closed.stop();
+        // (Its port stays free for this moment: the CLI's query is refused.)
+        return cli(['dns', '--cidr', RANGE, '--resolver', closed.resolver, ...json]);
+      },
+    },
   };
 
-  test.each(['request', 'status'])('%s: README documents exactly the exit codes the tests below reach', (command) => {
+  test.each(['request', 'status', 'dns'])('%s: README documents exactly the exit codes the tests below reach', (command) => {
     const documented = readmeExitCodes().filter((row) => row.commands.includes(command)).map((row) => row.code);
     expect(Object.keys(SCENARIOS[command]).map(Number)).toEqual(documented);
   });
@@ -140,8 +171,10 @@ describe('with --json, failures are JSON on stdout', () => {
     [['status', '--json', '--cidr'], /^Option '--cidr <value>' argument missing/],
     [['status', '--cidr', '--json'], /^Option '--cidr' argument is ambiguous/],
     [['status', RANGE, '--json'], /^Unexpected argument '8\.8\.8\.0\/24'/],
-    [['deploy', '--json'], /^Unknown command "deploy": use "request" or "status"/],
-    [['--json'], /^No command: use "request" or "status"/],
+    [['deploy', '--json'], /^Unknown command "deploy": use "request", "status" or "dns" \(see ses-byoip --help\)\./],
+    [['--json'], /^No command: use "request", "status" or "dns" \(see ses-byoip --help\)\./],
+    [['--json', 'dns', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip dns \[options\]/],
+    [['dns', '--cidr', RANGE, '--resolver', '127.0.0.1', '--timeout', '1', '--timeout', '2', '--json'], /^--timeout is given 2 times/],
     [['--json', 'status', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip status \[options\]/],
     [['status', '--cidr', '10.0.0.0/24', '--json'], /^\[SesByoip-NotPublic\] /],
     [['status', '--cidr', RANGE, '--json', '--json'], /^--json is given 2 times: give it once\.$/],
@@ -289,7 +322,7 @@ describe('request: warnings and the signature placeholder', () => {
 });
 
 describe('--version', () => {
-  test.each([[['--version']], [['request', '--version']], [['status', '--version']]])('%j prints the package\'s version, from the bundle', async (args) => {
+  test.each([[['--version']], [['request', '--version']], [['status', '--version']], [['dns', '--version']]])('%j prints the package\'s version, from the bundle', async (args) => {
     const { code, stdout, stderr } = await cli(args);
     expect(stdout).toBe(`${PACKAGE_VERSION}\n`);
     expect(stderr).toBe('');

@@ -296,7 +296,7 @@ describe('ses-byoip, invalid input and help', () => {
     [['status', RANGE], /^ses-byoip: Unexpected argument '8\.8\.8\.0\/24'\. This command does not take positional arguments\. See ses-byoip --help\.$/m],
     // Node's advice for a value that looks like an option is kept, on one line.
     [['status', '--cidr', '--pool', 'x'], /^ses-byoip: Option '--cidr' argument is ambiguous\. Did you forget to specify the option argument for '--cidr'\? .* See ses-byoip --help\.$/m],
-    [['deploy'], /^ses-byoip: Unknown command "deploy": use "request" or "status"/],
+    [['deploy'], /^ses-byoip: Unknown command "deploy": use "request", "status" or "dns"/],
     [['status', '--cidr', RANGE, '--region', 'bad region!'], /^ses-byoip: --region "bad region!" is not an AWS Region name/],
     [['status', '--cidr', RANGE, '--pool', 'ses-default-dedicated-pool'], /^ses-byoip: --pool "ses-default-dedicated-pool" cannot hold a BYOIP range/],
     [['status', '--cidr', RANGE, '--pool', 'Bad Pool!'], /^ses-byoip: --pool "Bad Pool!" cannot hold a BYOIP range/],
