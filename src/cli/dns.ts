@@ -133,6 +133,8 @@ export async function checkReverseDns(input: DnsInput, progress: DnsProgress = {
     resolver.cancel();
   };
 
+  // --timeout is the deadline of the whole command, the first query included.
+  const deadline = Date.now() + timeout.ms;
   // One query first: a server that does not answer is reported once, not once per address.
   try {
     await withDeadline(probe(resolver), timeout.ms, cancel);
@@ -142,7 +144,6 @@ export async function checkReverseDns(input: DnsInput, progress: DnsProgress = {
       : error;
   }
 
-  const started = Date.now();
   const results: AddressReport[] = new Array(addresses.length);
   let done = 0;
   let next = 0;
@@ -155,7 +156,7 @@ export async function checkReverseDns(input: DnsInput, progress: DnsProgress = {
     }
   };
   try {
-    const remaining = timeout.ms - (Date.now() - started);
+    const remaining = deadline - Date.now();
     await withDeadline(Promise.all(Array.from({ length: CONCURRENCY }, worker)), Math.max(remaining, 1), cancel);
   } catch (error) {
     if (error instanceof DeadlinePassed) {
@@ -166,6 +167,12 @@ export async function checkReverseDns(input: DnsInput, progress: DnsProgress = {
   // The server stopped answering after the probe: still no answer at all.
   if (results.every((result) => result.status === 'lookupFailed' && result.error !== null && /: (timed out|connection refused)/.test(result.error))) {
     throw notAnswering(servers, 'to any lookup');
+  }
+  // A server that refuses every lookup (it does not recurse for us) says
+  // nothing about the range: not 256 problems to fix at the registry.
+  if (results.every((result) => result.status === 'lookupFailed' && result.error !== null && /: REFUSED$/.test(result.error))) {
+    throw new ApiFailure(`DNS could not be queried: ${servers} refused every lookup (REFUSED): it does not answer these names for this client. ` +
+      'Use a recursive resolver (--resolver, or the system\'s resolvers).');
   }
   return summarize(cidr, servers, pattern, results);
 }

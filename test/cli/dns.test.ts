@@ -89,6 +89,14 @@ describe('ses-byoip dns against a local DNS server', () => {
     expect(code).toBe(3);
   });
 
+  test('a server that refuses every lookup: exit 4 and one line, not 256 problems for the registry', async () => {
+    for (const address of ADDRESSES) server.fail(reverseName(address), 'REFUSED');
+    const { code, stdout, stderr } = await dns(server);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ses-byoip: DNS could not be queried: .* refused every lookup \(REFUSED\)/)]);
+    expect(code).toBe(4);
+  });
+
   test('--json: every address with its status and details, and the summary', async () => {
     server.removePtr('8.8.8.1');
     server.addPtr('8.8.8.2', 'other.example.com');
