@@ -51,7 +51,10 @@ export interface ByoipReverseDnsProps {
    * kept when the stack is deleted (RemovalPolicy.RETAIN): deleting the zone
    * that your Regional Internet Registry delegates to breaks the reverse DNS
    * of every address at once, and mail with it. Its name servers are a stack
-   * output: ask the registry to delegate `c.b.a.in-addr.arpa` to them.
+   * output: ask the registry to delegate `c.b.a.in-addr.arpa` to them. The
+   * records themselves are not kept: deleting the stack (or this construct)
+   * deletes them from the kept zone (kept records would collide with those
+   * of the next deploy).
    */
   readonly reverseZone?: route53.IHostedZone;
 

@@ -389,7 +389,9 @@ export class ByoipSendingPool extends Construct {
    * A broken PTR record delays every message sent from the address, so the
    * topic gets one message when delays start and one when no delay was seen
    * for 5 minutes, never one per delayed e-mail. Subscribe people (e-mail,
-   * chat) or a function to the topic.
+   * chat) or a function to the topic. Right after the deploy that creates
+   * the alarm, the topic gets one OK message too (the alarm leaves its
+   * initial INSUFFICIENT_DATA state): it means no delay was seen.
    *
    * Calling it again returns the same alarm and adds nothing to the stack but,
    * for a topic that it does not notify yet, that topic as another alarm and
