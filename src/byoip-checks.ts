@@ -4,13 +4,15 @@ import type { ByoipReverseDns } from './byoip-reverse-dns';
 import type { ByoipSendingPool } from './byoip-sending-pool';
 import { honourAppAcknowledgement, honourValidationsAcknowledgement } from './private/acknowledgements';
 import { quote } from './private/display';
-import { isBrandedPool, isBrandedReverseDns } from './private/pool-brand';
+import { isBrandedPool, isBrandedReputationGuard, isBrandedReverseDns } from './private/pool-brand';
 import { Ipv4Range, rangeOf } from './range/ipv4-cidr';
+import type { ReputationGuard } from './reputation-guard';
 import { AddressesInput, checkAddresses, readAddresses } from './rules/address-rules';
 import { checkClaims, checkOverlappingClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
 import { Finding, formatFinding } from './rules/finding';
 import { checkPool, PoolFacts } from './rules/pool-rules';
 import { checkRange } from './rules/range-rules';
+import { checkThresholds } from './rules/reputation-rules';
 import { checkReverseDns, ReverseDnsFacts } from './rules/reverse-dns-rules';
 import { ByoipRuleId } from './rules/rule-id';
 
@@ -65,7 +67,9 @@ export interface ByoipChecksProps {
  * one too: its names cannot be made), HostnameOutsideZone and
  * ReverseZoneMismatch. A ByoipReverseDns is not a claim on its range: it
  * takes no part in RegionalQuota, DuplicateRange or MultiRegion and needs no
- * account or Region.
+ * account or Region. For a ReputationGuard, InvalidThreshold (one finding
+ * per problem) and ReputationMetricsOff (a warning, added when the guard is
+ * created); a guard is not a claim on any range either.
  *
  * One input, one rule: a range that fails its rules hides the pool's
  * `addresses`, and an entry of `addresses` gets one finding at most (a bad
@@ -86,8 +90,8 @@ export class ByoipChecks implements IAspect {
   public static readonly MAX_RANGES_PER_REGION_CONTEXT_KEY = MAX_RANGES_CONTEXT_KEY;
 
   /**
-   * Makes sure the checks run for `construct` (a ByoipSendingPool or a
-   * ByoipReverseDns), whichever Stage it is in.
+   * Makes sure the checks run for `construct` (a ByoipSendingPool, a
+   * ByoipReverseDns or a ReputationGuard), whichever Stage it is in.
    * @internal
    */
   public static _applyDefault(construct: IConstruct): void {
@@ -116,16 +120,17 @@ export class ByoipChecks implements IAspect {
    * were computed. Other constructs are left alone; the tree is not changed.
    */
   public visit(node: IConstruct): void {
-    if (!isBrandedPool(node) && !isBrandedReverseDns(node)) {
+    if (!isBrandedPool(node) && !isBrandedReverseDns(node) && !isBrandedReputationGuard(node)) {
       return;
     }
     AppReport.invalidate(node);
     const pool = node as IConstruct & Record<symbol, unknown>;
-    // The acknowledgement of the documentation-range warning, in either form
-    // (see private/acknowledgements.ts). Not a change to the tree: it only
-    // drops a warning the user asked to drop.
-    honourValidationsAcknowledgement(pool, ByoipRuleId.DOCUMENTATION_RANGE);
-    honourAppAcknowledgement(pool, ByoipRuleId.DOCUMENTATION_RANGE);
+    // The acknowledgement of the construct's warning, in either form (see
+    // private/acknowledgements.ts). Not a change to the tree: it only drops
+    // a warning the user asked to drop.
+    const warningId = isBrandedReputationGuard(node) ? ByoipRuleId.REPUTATION_METRICS_OFF : ByoipRuleId.DOCUMENTATION_RANGE;
+    honourValidationsAcknowledgement(pool, warningId);
+    honourAppAcknowledgement(pool, warningId);
     if (!pool[VALIDATION_MARK]) {
       Object.defineProperty(pool, VALIDATION_MARK, { value: true });
       pool.node.addValidation({ validate: () => AppReport.for(pool).messagesFor(pool) });
@@ -164,6 +169,12 @@ interface CheckedRecord {
 interface ReverseDnsRecord extends CheckedRecord {
   readonly kind: 'reverseDns';
   readonly reverseDns: ByoipReverseDns;
+}
+
+/** One ReputationGuard as the checks see it: not a claim on any range. */
+interface ReputationGuardRecord extends CheckedRecord {
+  readonly kind: 'reputationGuard';
+  readonly guard: ReputationGuard;
 }
 
 /** One pool as the checks see it. */
@@ -206,7 +217,7 @@ class AppReport {
   private static readonly reports = new WeakMap<IConstruct, AppReport>();
 
   /** Every checked construct of the app, in construct-tree order. */
-  private readonly records = new Map<IConstruct, PoolRecord | ReverseDnsRecord>();
+  private readonly records = new Map<IConstruct, PoolRecord | ReverseDnsRecord | ReputationGuardRecord>();
   /** For each Stage (or the root), its first construct with errors. */
   private readonly firstWithErrors = new Map<IConstruct, CheckedRecord>();
 
@@ -219,6 +230,8 @@ class AppReport {
     for (const record of this.records.values()) {
       if (record.kind === 'reverseDns') {
         record.errors.push(...checkReverseDns(reverseDnsFacts(record.reverseDns)).filter((f) => f.severity === 'error').map(formatFinding));
+      } else if (record.kind === 'reputationGuard') {
+        record.errors.push(...checkThresholds(record.guard._thresholdFacts).map(formatFinding));
       }
     }
     const claims = new Map<RangeClaim, PoolRecord>();
@@ -290,12 +303,12 @@ class AppReport {
 }
 
 /**
- * Every ByoipSendingPool and ByoipReverseDns under `root`, in construct-tree
+ * Every ByoipSendingPool, ByoipReverseDns and ReputationGuard under `root`, in construct-tree
  * order, crossing Stage boundaries, each pool with the ByoipChecks that
  * governs it.
  */
-function collectPools(root: IConstruct): Array<PoolRecord | ReverseDnsRecord> {
-  const records: Array<PoolRecord | ReverseDnsRecord> = [];
+function collectPools(root: IConstruct): Array<PoolRecord | ReverseDnsRecord | ReputationGuardRecord> {
+  const records: Array<PoolRecord | ReverseDnsRecord | ReputationGuardRecord> = [];
   const pending: Array<{ node: IConstruct; limit?: number; unit: IConstruct }> = [{ node: root, unit: root }];
   while (pending.length > 0) {
     const { node, limit: inherited, unit: parentUnit } = pending.pop()!;
@@ -307,6 +320,8 @@ function collectPools(root: IConstruct): Array<PoolRecord | ReverseDnsRecord> {
       records.push({ kind: 'pool', construct: pool, pool, ...quota, unit, errors: [] });
     } else if (isBrandedReverseDns(node)) {
       records.push({ kind: 'reverseDns', construct: node, reverseDns: node as ByoipReverseDns, unit, errors: [] });
+    } else if (isBrandedReputationGuard(node)) {
+      records.push({ kind: 'reputationGuard', construct: node, guard: node as ReputationGuard, unit, errors: [] });
     }
     const children = node.node.children;
     for (let i = children.length - 1; i >= 0; i--) {

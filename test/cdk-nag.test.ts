@@ -14,7 +14,7 @@ import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AwsSolutionsChecks as AwsSolutionsChecksV3 } from 'cdk-nag-v3';
 import { ENV } from './helpers';
-import { ByoipFunctions, ByoipFunctionsProps, ByoipReverseDns, ByoipSendingPool, WarmupMode } from '../src';
+import { ByoipFunctions, ByoipFunctionsProps, ByoipReverseDns, ByoipSendingPool, ReputationGuard, WarmupMode } from '../src';
 
 /** A stack with two pools (one warm, one not) and, if asked, a resource that breaks a rule. */
 function stackWithPools(withViolation = false, app = new App()): { app: App; stack: Stack } {
@@ -257,5 +257,48 @@ describe('ByoipReverseDns', () => {
     const suppressions = stack.node.findChild('ReverseDns').node.findAll().flatMap((c) =>
       ((c as { getMetadata?: (key: string) => { rules_to_suppress?: unknown[] } }).getMetadata?.('cdk_nag')?.rules_to_suppress ?? []));
     expect(suppressions).toEqual([]);
+  });
+});
+
+describe('ReputationGuard', () => {
+  /** A guard with its own topic on a pool's set, and one given an encrypted topic of the stack. */
+  function stackWithGuards(): { app: App; stack: Stack } {
+    const { app, stack } = stackWithPools();
+    const [warm, plain] = stack.node.children.filter(ByoipSendingPool.isByoipSendingPool);
+    new ReputationGuard(stack, 'Guard', { configurationSet: warm.configurationSet });
+    const key = new kms.Key(stack, 'AlarmsKey', { enableKeyRotation: true });
+    const notificationTopic = new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: key });
+    new ReputationGuard(stack, 'PlainGuard', { configurationSet: plain.configurationSet, notificationTopic, accountWideAlarms: false });
+    return { app, stack };
+  }
+
+  test('cdk-nag 2 finds nothing in its resources', () => {
+    const { app, stack } = stackWithGuards();
+    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  test('cdk-nag 3 finds nothing in its resources', () => {
+    const { stack } = stackWithGuards();
+    expect(new AwsSolutionsChecksV3().validateScope(stack)).toEqual({ success: true, violations: [] });
+  });
+
+  test('it needs no suppression: its topic enforces SSL (SNS3), and the AwsSolutions pack has no SNS2 any more', () => {
+    const { stack } = stackWithGuards();
+    const suppressions = ['Guard', 'PlainGuard'].flatMap((id) => stack.node.findChild(id).node.findAll()).flatMap((c) =>
+      ((c as { getMetadata?: (key: string) => { rules_to_suppress?: unknown[] } }).getMetadata?.('cdk_nag')?.rules_to_suppress ?? []));
+    expect(suppressions).toEqual([]);
+    const acknowledged = ['Guard', 'PlainGuard'].flatMap((id) => stack.node.findChild(id).node.findAll())
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'));
+    expect(acknowledged).toEqual([]);
+  });
+
+  test('cdk-nag 3 still reports SNS3 on a topic given without SSL: the guard does not hide the user\'s own findings', () => {
+    const { stack } = stackWithPools();
+    const [warm] = stack.node.children.filter(ByoipSendingPool.isByoipSendingPool);
+    new ReputationGuard(stack, 'Guard', { configurationSet: warm.configurationSet, notificationTopic: new sns.Topic(stack, 'NoSsl') });
+    expect(new AwsSolutionsChecksV3().validateScope(stack).violations.map((v) => v.ruleName)).toEqual(['AwsSolutions-SNS3']);
   });
 });

@@ -27,3 +27,16 @@ export function brandAsReverseDns(construct: object): void {
 export function isBrandedReverseDns(x: unknown): boolean {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[REVERSE_DNS_BRAND] === true;
 }
+
+/** Marks ReputationGuard instances, for the same reasons as POOL_BRAND. */
+const REPUTATION_GUARD_BRAND = Symbol.for('cdk-ses-byoip.ReputationGuard');
+
+/** Marks `construct` as a ReputationGuard. */
+export function brandAsReputationGuard(construct: object): void {
+  Object.defineProperty(construct, REPUTATION_GUARD_BRAND, { value: true });
+}
+
+/** True if `x` was marked by {@link brandAsReputationGuard}. */
+export function isBrandedReputationGuard(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[REPUTATION_GUARD_BRAND] === true;
+}

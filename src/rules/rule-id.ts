@@ -63,5 +63,18 @@ export class ByoipRuleId {
   /** The `reverseZone` given to a ByoipReverseDns is not the range's `c.b.a.in-addr.arpa` zone (checked when its name is known). */
   public static readonly REVERSE_ZONE_MISMATCH = 'SesByoip-ReverseZoneMismatch';
 
+  /**
+   * A threshold of a ReputationGuard is not a number between 0 and 1
+   * (exclusive, a fraction: 0.04 is 4%), is a token, or a warning threshold
+   * is not below its critical threshold.
+   */
+  public static readonly INVALID_THRESHOLD = 'SesByoip-InvalidThreshold';
+  /**
+   * The configuration set of a ReputationGuard has its reputation metrics
+   * turned off, so its alarms can never fire. A warning: acknowledge it with
+   * `Annotations.of(guard).acknowledgeWarning('SesByoip-ReputationMetricsOff', reason)`.
+   */
+  public static readonly REPUTATION_METRICS_OFF = 'SesByoip-ReputationMetricsOff';
+
   private constructor() {}
 }
