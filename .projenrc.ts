@@ -99,12 +99,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // The handler and the CLI ship as bundles (assets/); their compiled sources
 // would need the AWS SDK, which is not a dependency. (After jsii's own
 // patterns, which include all of lib/.)
-project.npmignore?.addPatterns('/lib/cli/', '/lib/handler/*', '!/lib/handler/resource-properties.*');
+project.npmignore?.addPatterns('/lib/cli/', '/lib/pause-sending/', '/lib/handler/*', '!/lib/handler/resource-properties.*');
 
 // The deploy-time handler (src/handler) runs in Lambda: bundle it with the
 // AWS SDK into one file, so the version it was tested with is the one that runs.
 // Minified (half the size to upload and install; names kept for errors and logs).
 project.bundler.addBundle('src/handler/index.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: [],
+  minify: true,
+  keepNames: true,
+});
+// The ReputationGuard's pause function (src/pause-sending), the action of
+// its critical alarms, is bundled the same way: assets/pause-sending/index/index.js.
+project.bundler.addBundle('src/pause-sending/index.ts', {
   platform: 'node',
   target: 'node20',
   externals: [],

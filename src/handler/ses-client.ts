@@ -5,7 +5,10 @@
  * AccessDenied and NotFound before the operation's first write.
  */
 import {
+  GetAccountCommand,
+  GetConfigurationSetCommand,
   GetDedicatedIpsCommand,
+  PutConfigurationSetSendingOptionsCommand,
   PutDedicatedIpInPoolCommand,
   PutDedicatedIpWarmupAttributesCommand,
   SESv2Client,
@@ -63,6 +66,16 @@ export interface CallCounts {
   warmupWrites: number;
 }
 
+/** Whether SES sends the mail of the account in this Region, from GetAccount. */
+export interface AccountSendingState {
+  /** HEALTHY, PROBATION or SHUTDOWN (SES's review of the account), or undefined if SES did not say. */
+  readonly enforcementStatus?: string;
+  /** False when SES (or someone) paused all sending of the account in this Region. */
+  readonly sendingEnabled: boolean;
+  /** False in the SES sandbox. */
+  readonly productionAccessEnabled?: boolean;
+}
+
 /**
  * SES v2 operations as the handler uses them. Every call goes through the
  * pacer and must start before `deadline` (else OutOfTime). With a `grace`,
@@ -118,6 +131,52 @@ export class SesGateway {
     const send = () => this.client.send(new PutDedicatedIpWarmupAttributesCommand({ Ip: ip, WarmupPercentage: percentage }));
     await this.call(`PutDedicatedIpWarmupAttributes ${ip} to ${percentage}`, send, { write: true });
     this.counts.warmupWrites++;
+  }
+
+  /**
+   * Whether the configuration set sends (its SendingOptions; SES's default,
+   * sending, when it says nothing), or 'not-found' if there is no such set.
+   */
+  public async readConfigurationSetSending(name: string): Promise<boolean | 'not-found'> {
+    try {
+      const answer = await this.call(`GetConfigurationSet ${name}`, () => this.client.send(new GetConfigurationSetCommand({ ConfigurationSetName: name })));
+      this.counts.reads++;
+      return answer.SendingOptions?.SendingEnabled ?? true;
+    } catch (error) {
+      if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
+        return 'not-found';
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Turns the sending of one configuration set on or off
+   * (PutConfigurationSetSendingOptions).
+   * @returns 'not-found' if there is no such set
+   */
+  public async setConfigurationSetSending(name: string, enabled: boolean): Promise<'done' | 'not-found'> {
+    try {
+      const send = () => this.client.send(new PutConfigurationSetSendingOptionsCommand({ ConfigurationSetName: name, SendingEnabled: enabled }));
+      await this.call(`PutConfigurationSetSendingOptions ${name} to SendingEnabled=${enabled}`, send, { write: true });
+    } catch (error) {
+      if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
+        return 'not-found';
+      }
+      throw error;
+    }
+    return 'done';
+  }
+
+  /** The account's sending state in this Region (GetAccount). */
+  public async readAccountSending(): Promise<AccountSendingState> {
+    const answer = await this.call('GetAccount', () => this.client.send(new GetAccountCommand({})));
+    this.counts.reads++;
+    return {
+      enforcementStatus: answer.EnforcementStatus,
+      sendingEnabled: answer.SendingEnabled ?? true,
+      productionAccessEnabled: answer.ProductionAccessEnabled,
+    };
   }
 
   private async readDedicatedIps(pool: string | undefined, onPage?: (addressesSoFar: number) => void): Promise<AccountState> {

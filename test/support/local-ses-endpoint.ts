@@ -7,7 +7,10 @@
  *
  * Operations: GetDedicatedIps, GetDedicatedIp, PutDedicatedIpInPool,
  * PutDedicatedIpWarmupAttributes, ListDedicatedIpPools, GetDedicatedIpPool,
- * CreateDedicatedIpPool, DeleteDedicatedIpPool. Any other route answers
+ * CreateDedicatedIpPool, DeleteDedicatedIpPool; and, for the configuration
+ * sets' sending flag, GetConfigurationSet, PutConfigurationSetSendingOptions
+ * and GetAccount (seed them with `createConfigurationSet` and `setAccount`;
+ * they take tokens, and meet faults, as the others). Any other route answers
  * 404 `UnknownOperationException`.
  *
  * It also answers CloudFormation's DescribeStacks (the awsQuery protocol:
@@ -75,6 +78,7 @@ export const SHARED_POOL = 'ses-shared-pool';
 export type SesOperation =
   | 'GetDedicatedIps' | 'GetDedicatedIp' | 'PutDedicatedIpInPool' | 'PutDedicatedIpWarmupAttributes'
   | 'ListDedicatedIpPools' | 'GetDedicatedIpPool' | 'CreateDedicatedIpPool' | 'DeleteDedicatedIpPool'
+  | 'GetConfigurationSet' | 'PutConfigurationSetSendingOptions' | 'GetAccount'
   /** CloudFormation's, not SES's: see the file header. */
   | 'DescribeStacks'
   | 'UnknownOperation';
@@ -110,6 +114,8 @@ export interface CallInfo {
   readonly ip?: string;
   /** The pool named by the call: PoolName filter, DestinationPoolName or the pool acted on. */
   readonly pool?: string;
+  /** The configuration set named by the call (GetConfigurationSet, PutConfigurationSetSendingOptions). */
+  readonly configurationSet?: string;
   /** 1-based rank of this call among the admitted calls of its operation. */
   readonly n: number;
 }
@@ -176,6 +182,16 @@ export interface ProvisionOptions {
   readonly warmupStatus?: WarmupStatus;
 }
 
+/** The account, as GetAccount reports it. */
+export interface AccountSettings {
+  /** HEALTHY (default), PROBATION or SHUTDOWN. */
+  readonly enforcementStatus?: 'HEALTHY' | 'PROBATION' | 'SHUTDOWN';
+  /** Whether the account may send in this Region. Default true. */
+  readonly sendingEnabled?: boolean;
+  /** Out of the sandbox. Default true. */
+  readonly productionAccessEnabled?: boolean;
+}
+
 export interface AddressState {
   /** The named pool, or `ses-default-dedicated-pool`. */
   readonly pool: string;
@@ -195,6 +211,7 @@ export interface SesCall {
   readonly path: string;
   readonly ip?: string;
   readonly pool?: string;
+  readonly configurationSet?: string;
   /** HTTP status answered; 0 when the connection was reset. */
   readonly status: number;
   readonly errorType?: string;
@@ -231,6 +248,7 @@ interface Route {
   readonly operation: SesOperation;
   readonly ip?: string;
   readonly pool?: string;
+  readonly configurationSet?: string;
   /** DescribeStacks: the StackName asked for. */
   readonly stack?: string;
 }
@@ -246,6 +264,7 @@ type Body = Record<string, unknown>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
+const CONFIGURATION_SET_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const THROTTLED: Reply = { status: 429, errorType: 'TooManyRequestsException', message: 'Too many requests.' };
 
 function fail(status: number, errorType: string, message: string): Reply {
@@ -255,6 +274,7 @@ const badRequest = (message: string): Reply => fail(400, 'BadRequestException', 
 const notFound = (message: string): Reply => fail(404, 'NotFoundException', message);
 const ipNotFound = (ip: string): Reply => notFound(`Could not find dedicated IP ${ip} under this account.`);
 const poolNotFound = (pool: string): Reply => notFound(`Pool ${pool} does not exist.`);
+const configurationSetNotFound = (name: string): Reply => notFound(`Configuration set <${name}> does not exist.`);
 
 function checkProbability(p: number): number {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`probability must be from 0 to 1, got ${p}`);
@@ -313,6 +333,9 @@ function routeOf(method: string, pathname: string, text: string): Route {
     case 'POST dedicated-ip-pools': return { operation: 'CreateDedicatedIpPool' };
     case 'GET dedicated-ip-pools/{id}': return { operation: 'GetDedicatedIpPool', pool: id };
     case 'DELETE dedicated-ip-pools/{id}': return { operation: 'DeleteDedicatedIpPool', pool: id };
+    case 'GET configuration-sets/{id}': return { operation: 'GetConfigurationSet', configurationSet: id };
+    case 'PUT configuration-sets/{id}/sending': return { operation: 'PutConfigurationSetSendingOptions', configurationSet: id };
+    case 'GET account': return { operation: 'GetAccount' };
     default: return { operation: 'UnknownOperation' };
   }
 }
@@ -337,6 +360,9 @@ export class LocalSesEndpoint {
   /** When each pool that is not found at first becomes visible (endpoint ms). */
   private readonly poolVisibleAt = new Map<string, number>();
   private readonly stacks = new Map<string, string>();
+  /** Configuration sets by name: whether each sends. */
+  private readonly configurationSets = new Map<string, { sendingEnabled: boolean }>();
+  private account: Required<AccountSettings> = { enforcementStatus: 'HEALTHY', sendingEnabled: true, productionAccessEnabled: true };
   private readonly addresses = new Map<string, Address>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private log: SesCall[] = [];
@@ -540,6 +566,22 @@ export class LocalSesEndpoint {
     this.stacks.set(stackId, status);
   }
 
+  /** Creates (or resets) a configuration set; it sends unless `sendingEnabled` is false. */
+  public createConfigurationSet(name: string, options: { readonly sendingEnabled?: boolean } = {}): void {
+    if (!CONFIGURATION_SET_NAME.test(name)) throw new Error(`invalid configuration set name "${name}"`);
+    this.configurationSets.set(name, { sendingEnabled: options.sendingEnabled ?? true });
+  }
+
+  /** Takes a configuration set out of the account; false if it was not in it. */
+  public deleteConfigurationSet(name: string): boolean {
+    return this.configurationSets.delete(name);
+  }
+
+  /** Changes what GetAccount reports (the fields given; the others stay). */
+  public setAccount(settings: AccountSettings): void {
+    this.account = { ...this.account, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
+  }
+
   /** Adds (or resets) the addresses of a range, but `except`; returns those added. */
   public provisionRange(cidr: string, options: ProvisionOptions & { readonly except?: readonly string[] } = {}): string[] {
     const except = new Set(options.except ?? []);
@@ -595,6 +637,11 @@ export class LocalSesEndpoint {
     return out;
   }
 
+  /** Whether a configuration set sends; undefined if there is no such set. */
+  public sendingOf(configurationSet: string): boolean | undefined {
+    return this.configurationSets.get(configurationSet)?.sendingEnabled;
+  }
+
   /** The named pools and their scaling modes. */
   public poolModes(): Record<string, ScalingMode> {
     return Object.fromEntries([...this.pools].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -647,14 +694,15 @@ export class LocalSesEndpoint {
     const bodyPool = body?.DestinationPoolName ?? body?.PoolName;
     const pool = route.pool ?? (typeof bodyPool === 'string' ? bodyPool : undefined) ?? url.searchParams.get('PoolName') ?? undefined;
     const call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'> = {
-      seq, operation: route.operation, method: req.method ?? '', path: req.url ?? '', ip: route.ip, pool, startMs,
+      seq, operation: route.operation, method: req.method ?? '', path: req.url ?? '', ip: route.ip, pool, configurationSet: route.configurationSet, startMs,
     };
     if (route.operation === 'UnknownOperation') {
       const message = `No operation matches ${req.method} ${url.pathname}.`;
       return this.answer(res, call, fail(404, 'UnknownOperationException', message), 'error');
     }
     if (route.operation === 'DescribeStacks') return this.describeStacks(res, call, route.stack);
-    const held = this.holds.find((h) => h.matches({ operation: route.operation, ip: route.ip, pool }));
+    const configurationSet = route.configurationSet;
+    const held = this.holds.find((h) => h.matches({ operation: route.operation, ip: route.ip, pool, configurationSet }));
     if (held) {
       held.waiting.push(() => this.handle(req, res, seq, startMs, text));
       return;
@@ -685,7 +733,7 @@ export class LocalSesEndpoint {
     if (reset && !this.reset!.afterProcessing) return this.destroy(req, call);
 
     const denied = this.denied(route.operation, now);
-    const injected = denied ? undefined : this.predicate?.({ operation: route.operation, ip: route.ip, pool, n });
+    const injected = denied ? undefined : this.predicate?.({ operation: route.operation, ip: route.ip, pool, configurationSet, n });
     const random = this.randomFailure;
     let reply: Reply;
     let outcome: CallOutcome;
@@ -846,6 +894,41 @@ export class LocalSesEndpoint {
         members.forEach((a) => (a.pool = undefined));
         this.pools.delete(name);
         return { status: 200, body: {} };
+      }
+      case 'GetConfigurationSet': {
+        const name = route.configurationSet ?? '';
+        const set = this.configurationSets.get(name);
+        if (!set) return configurationSetNotFound(name);
+        return {
+          status: 200,
+          body: {
+            ConfigurationSetName: name,
+            SendingOptions: { SendingEnabled: set.sendingEnabled },
+            ReputationOptions: { ReputationMetricsEnabled: true },
+          },
+        };
+      }
+      case 'PutConfigurationSetSendingOptions': {
+        const name = route.configurationSet ?? '';
+        const enabled = body.SendingEnabled;
+        if (enabled !== undefined && typeof enabled !== 'boolean') return badRequest('SendingEnabled must be a boolean.');
+        const set = this.configurationSets.get(name);
+        if (!set) return configurationSetNotFound(name);
+        // As SES: SendingEnabled left out means false.
+        set.sendingEnabled = enabled === true;
+        return { status: 200, body: {} };
+      }
+      case 'GetAccount': {
+        const a = this.account;
+        return {
+          status: 200,
+          body: {
+            EnforcementStatus: a.enforcementStatus,
+            SendingEnabled: a.sendingEnabled,
+            ProductionAccessEnabled: a.productionAccessEnabled,
+            DedicatedIpAutoWarmupEnabled: false,
+          },
+        };
       }
       default: throw new Error(`unrouted operation ${route.operation}`);
     }
