@@ -4,6 +4,7 @@
  *   ses-byoip request --cidr C --account A --region R --registry ARIN --use-case "..."
  *   ses-byoip status  --cidr C [--region R] [--pool P [--addresses BLOCKS]] [--timeout SECONDS]
  *   ses-byoip dns     --cidr C [--hostname PATTERN] [--resolver HOST[:PORT]] [--timeout SECONDS]
+ *   ses-byoip resume  --configuration-set NAME [--region R] [--timeout SECONDS]
  *   ses-byoip --version
  *
  * Bundled with the AWS SDK into assets/cli/main/index.js (package.json `bin`).
@@ -16,9 +17,11 @@ import { TIMEOUT_USAGE } from './deadline';
 import { checkReverseDns, formatDns } from './dns';
 import { describeFailure, ErrorJson, ExitCode, InvalidInput } from './errors';
 import { buildRequest, formatRequest, REGISTRIES, REQUEST_ADDRESS } from './request';
+import { formatResume, resumeSending } from './resume';
 import { formatStatus, readStatus } from './status';
 // esbuild inlines the version into the bundle (the release bumps package.json before it bundles).
 import { version as VERSION } from '../../package.json';
+import { PacerWait } from '../handler/pacer';
 import { quote } from '../private/display';
 
 /** Where the CLI writes, injectable for tests. */
@@ -35,12 +38,14 @@ Commands:
   request   Print the request to send to AWS (${REQUEST_ADDRESS}) to bring a /24 to SES
   status    Show where the 256 addresses of a range are in your account, and whether it is ready to deploy
   dns       Check the reverse DNS of the 256 addresses: one PTR record each, whose name resolves back to it
+  resume    Turn a configuration set's sending back on (after the ReputationGuard paused it and the cause is fixed)
 
 Run "ses-byoip <command> --help" for the options of a command, "ses-byoip --version" for the version.
 With --json, a command prints its result, or its error, as JSON on stdout.
 
-Exit codes: 0 ok (status, dns: ready), 1 unexpected error, 2 invalid input (status: also no AWS Region),
-            3 status, dns: not ready, 4 status: the SES API could not be read, dns: DNS could not be queried.
+Exit codes: 0 ok (status, dns: ready; resume: sending), 1 unexpected error, 2 invalid input (status, resume: also no AWS Region),
+            3 status, dns: not ready; resume: no such configuration set, 4 status, resume: the SES API could not be reached,
+            dns: DNS could not be queried.
 `;
 
 const REQUEST_USAGE = `Usage: ses-byoip request --cidr <range> --account <id> --region <region> --registry <rir> --use-case <text> [--json]
@@ -114,6 +119,31 @@ Exit codes: 0 all addresses ready, 1 unexpected error, 2 invalid input, 3 some
             queried (the resolver did not answer at all, or --timeout passed).
 `;
 
+const RESUME_USAGE = `Usage: ses-byoip resume --configuration-set <name> [--region <region>] [--timeout <seconds>] [--json]
+
+Turns the sending of a configuration set back on, after the ReputationGuard
+(or anyone) paused it and the cause of the bounces or complaints is fixed.
+First reads and prints the set's sending state and the account's enforcement
+status (GetAccount: HEALTHY, PROBATION or SHUTDOWN, and whether the whole
+account may send), then enables the set's sending unless it is on already.
+AWS credentials, Region and endpoint as for the AWS CLI and SDK; the
+credentials need ses:GetConfigurationSet, ses:PutConfigurationSetSendingOptions
+and (to show the account's status; resume goes on without it) ses:GetAccount.
+
+Options:
+  --configuration-set <name>
+                      the configuration set to resume (case-sensitive)
+  --region <region>   its Region (default: the SDK's, e.g. AWS_REGION)
+  ${TIMEOUT_USAGE}
+  --json              print the result, or the error, as JSON
+  --version           print the version
+  -h, --help          show this help
+
+Exit codes: 0 sending (resumed, or it was already), 1 unexpected error, 2 invalid
+            input (including no AWS Region), 3 no such configuration set, 4 SES
+            could not be reached (credentials, permissions, network, or --timeout passed).
+`;
+
 /** How often, at most, the CLI says that it is waiting for SES. */
 const WAIT_NOTE_EVERY_MS = 2_000;
 
@@ -143,6 +173,8 @@ async function run(args: readonly string[], io: Io, json: boolean): Promise<numb
       return status(rest, io, json);
     case 'dns':
       return dns(rest, io, json);
+    case 'resume':
+      return resume(rest, io, json);
     case 'help':
       io.out(USAGE);
       return ExitCode.OK;
@@ -150,13 +182,13 @@ async function run(args: readonly string[], io: Io, json: boolean): Promise<numb
       if (command === undefined || command.startsWith('-')) {
         return topLevel(args, io, json);
       }
-      throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request", "status" or "dns" (see ses-byoip --help).`]);
+      throw new InvalidInput([`Unknown command ${JSON.stringify(command)}: use "request", "status" or "dns" for a range, or "resume" for a paused configuration set (see ses-byoip --help).`]);
   }
 }
 
 /** `ses-byoip [--help | --version | --json]`, without a command. */
 function topLevel(args: readonly string[], io: Io, json: boolean): number {
-  const misplaced = args.find((arg) => arg === 'request' || arg === 'status' || arg === 'dns');
+  const misplaced = args.find((arg) => arg === 'request' || arg === 'status' || arg === 'dns' || arg === 'resume');
   if (misplaced !== undefined) {
     throw new InvalidInput([`Give the command first, then its options: ses-byoip ${misplaced} [options] (see ses-byoip --help).`]);
   }
@@ -169,7 +201,7 @@ function topLevel(args: readonly string[], io: Io, json: boolean): number {
     return printVersion(io, json);
   }
   io.err(USAGE);
-  throw new InvalidInput(['No command: use "request", "status" or "dns" (see ses-byoip --help).']);
+  throw new InvalidInput(['No command: use "request", "status" or "dns" for a range, or "resume" for a paused configuration set (see ses-byoip --help).']);
 }
 
 function printVersion(io: Io, json: boolean): number {
@@ -223,23 +255,47 @@ async function status(args: readonly string[], io: Io, json: boolean): Promise<n
   if (values.version) {
     return printVersion(io, json);
   }
-  let lastWaitNote = -Infinity;
   const result = await readStatus(values, {
     page: (n) => io.err(`ses-byoip: read ${n} dedicated IPs of the account so far\n`),
-    // While SES throttles, say so (every few seconds, not on every retry).
-    wait: ({ reason, delayMs, stats }) => {
-      if (Date.now() - lastWaitNote >= WAIT_NOTE_EVERY_MS) {
-        lastWaitNote = Date.now();
-        const retry = `retrying in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${(delayMs / 1000).toFixed(1)} s`}`;
-        io.err(reason === 'throttled'
-          ? `ses-byoip: SES is throttling (${stats.throttled} throttled answers so far; a deploy may be using the account's rate): ${retry}\n`
-          : `ses-byoip: SES failed transiently (${stats.retried} retries so far): ${retry}\n`);
-      }
-    },
+    wait: waitNotes(io),
   });
   // Not ready is a result, not an error: the status, with exit code 3.
   io.out(json ? toJson(result) : formatStatus(result));
   return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
+}
+
+async function resume(args: readonly string[], io: Io, json: boolean): Promise<number> {
+  const { values } = parse(args, {
+    ...COMMON,
+    'configuration-set': { type: 'string' },
+    'region': { type: 'string' },
+    'timeout': { type: 'string' },
+  });
+  if (values.help) {
+    io.out(RESUME_USAGE);
+    return ExitCode.OK;
+  }
+  if (values.version) {
+    return printVersion(io, json);
+  }
+  const result = await resumeSending({ configurationSet: values['configuration-set'], region: values.region, timeout: values.timeout }, { wait: waitNotes(io) });
+  // No such configuration set is a result, not an error: the result, with exit code 3.
+  io.out(json ? toJson(result) : formatResume(result));
+  return result.action === 'NOT_FOUND' ? ExitCode.NOT_READY : ExitCode.OK;
+}
+
+/** While SES throttles or fails transiently, say so on stderr (every few seconds, not on every retry). */
+function waitNotes(io: Io): (wait: PacerWait) => void {
+  let lastWaitNote = -Infinity;
+  return ({ reason, delayMs, stats }) => {
+    if (Date.now() - lastWaitNote >= WAIT_NOTE_EVERY_MS) {
+      lastWaitNote = Date.now();
+      const retry = `retrying in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${(delayMs / 1000).toFixed(1)} s`}`;
+      io.err(reason === 'throttled'
+        ? `ses-byoip: SES is throttling (${stats.throttled} throttled answers so far; a deploy may be using the account's rate): ${retry}\n`
+        : `ses-byoip: SES failed transiently (${stats.retried} retries so far): ${retry}\n`);
+    }
+  };
 }
 
 async function dns(args: readonly string[], io: Io, json: boolean): Promise<number> {

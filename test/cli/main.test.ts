@@ -5,6 +5,7 @@ import * as dnsCommand from '../../src/cli/dns';
 import { ErrorJson, ExitCode } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
 import * as requestCommand from '../../src/cli/request';
+import * as resumeCommand from '../../src/cli/resume';
 import * as statusCommand from '../../src/cli/status';
 import { LocalDnsServer } from '../support/local-dns-server';
 import { LocalSesEndpoint } from '../support/local-ses-endpoint';
@@ -64,10 +65,11 @@ describe('exit codes: README, --help and the code agree', () => {
   });
 
   test.each([
-    [[], ['request', 'status', 'dns']],
+    [[], ['request', 'status', 'dns', 'resume']],
     [['request'], ['request']],
     [['status'], ['status']],
     [['dns'], ['dns']],
+    [['resume'], ['resume']],
   ])('the --help of %j lists the exit codes README gives it', async (command, commands) => {
     const { code, stdout } = await inProcess([...command, '--help']);
     expect(code).toBe(0);
@@ -122,9 +124,26 @@ describe('exit codes: README, --help and the code agree', () => {
         return cli(['dns', '--cidr', RANGE, '--resolver', closed.resolver, ...json]);
       },
     },
+    resume: {
+      [ExitCode.OK]: (ep, json) => {
+        ep.createConfigurationSet('transactional', { sendingEnabled: false });
+        return cli(['resume', '--configuration-set', 'transactional', ...json], ep.clientEnv());
+      },
+      [ExitCode.UNEXPECTED]: (_, json) => {
+        jest.spyOn(resumeCommand, 'resumeSending').mockRejectedValue(new TypeError('a bug'));
+        return inProcess(['resume', '--configuration-set', 'transactional', ...json]);
+      },
+      [ExitCode.INVALID_INPUT]: (_, json) => cli(['resume', '--configuration-set', 'not a name', ...json]),
+      // No such configuration set: a result, not an error.
+      [ExitCode.NOT_READY]: (ep, json) => cli(['resume', '--configuration-set', 'transactional', ...json], ep.clientEnv()),
+      [ExitCode.API_FAILURE]: (ep, json) => {
+        ep.failWhen(() => ({ status: 403, errorType: 'AccessDeniedException', message: 'Not authorized' }));
+        return cli(['resume', '--configuration-set', 'transactional', ...json], ep.clientEnv());
+      },
+    },
   };
 
-  test.each(['request', 'status', 'dns'])('%s: README documents exactly the exit codes the tests below reach', (command) => {
+  test.each(['request', 'status', 'dns', 'resume'])('%s: README documents exactly the exit codes the tests below reach', (command) => {
     const documented = readmeExitCodes().filter((row) => row.commands.includes(command)).map((row) => row.code);
     expect(Object.keys(SCENARIOS[command]).map(Number)).toEqual(documented);
   });
@@ -171,11 +190,13 @@ describe('with --json, failures are JSON on stdout', () => {
     [['status', '--json', '--cidr'], /^Option '--cidr <value>' argument missing/],
     [['status', '--cidr', '--json'], /^Option '--cidr' argument is ambiguous/],
     [['status', RANGE, '--json'], /^Unexpected argument '8\.8\.8\.0\/24'/],
-    [['deploy', '--json'], /^Unknown command "deploy": use "request", "status" or "dns" \(see ses-byoip --help\)\./],
-    [['--json'], /^No command: use "request", "status" or "dns" \(see ses-byoip --help\)\./],
+    [['deploy', '--json'], /^Unknown command "deploy": use "request", "status" or "dns" for a range, or "resume" for a paused configuration set \(see ses-byoip --help\)\./],
+    [['--json'], /^No command: use "request", "status" or "dns" for a range, or "resume" for a paused configuration set \(see ses-byoip --help\)\./],
     [['--json', 'dns', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip dns \[options\]/],
     [['dns', '--cidr', RANGE, '--resolver', '127.0.0.1', '--timeout', '1', '--timeout', '2', '--json'], /^--timeout is given 2 times/],
     [['--json', 'status', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip status \[options\]/],
+    [['--json', 'resume', '--configuration-set', 'x'], /^Give the command first, then its options: ses-byoip resume \[options\]/],
+    [['resume', '--json'], /^--configuration-set is required: /],
     [['status', '--cidr', '10.0.0.0/24', '--json'], /^\[SesByoip-NotPublic\] /],
     [['status', '--cidr', RANGE, '--json', '--json'], /^--json is given 2 times: give it once\.$/],
     [['status', '--cidr', RANGE, '--addresses', '8.8.8.0/27', '--json'], /^--addresses needs --pool: /],
@@ -322,7 +343,7 @@ describe('request: warnings and the signature placeholder', () => {
 });
 
 describe('--version', () => {
-  test.each([[['--version']], [['request', '--version']], [['status', '--version']], [['dns', '--version']]])('%j prints the package\'s version, from the bundle', async (args) => {
+  test.each([[['--version']], [['request', '--version']], [['status', '--version']], [['dns', '--version']], [['resume', '--version']]])('%j prints the package\'s version, from the bundle', async (args) => {
     const { code, stdout, stderr } = await cli(args);
     expect(stdout).toBe(`${PACKAGE_VERSION}\n`);
     expect(stderr).toBe('');

@@ -1,0 +1,203 @@
+/**
+ * `ses-byoip resume`: turns a configuration set's sending back on (after the
+ * ReputationGuard, or anyone, paused it and the cause is fixed), printing
+ * first what it can read: the set's sending state and the account's
+ * enforcement status (GetAccount).
+ */
+import { DeadlinePassed, parseTimeout, withDeadline } from './deadline';
+import { ApiFailure, InvalidInput } from './errors';
+import { REGION } from './request';
+import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
+import { AccountSendingState, createSesClient, describeSesError, errorName, SesCallError, SesGateway } from '../handler/ses-client';
+import { quote } from '../private/display';
+
+/** What the user gives. */
+export interface ResumeInput {
+  readonly configurationSet?: string;
+  readonly region?: string;
+  /** The deadline of the whole command, in seconds, as given (see deadline.ts). */
+  readonly timeout?: string;
+}
+
+/** What resumeSending tells while it works. */
+export interface ResumeProgress {
+  /** Before each wait caused by SES: throttling or a transient error. */
+  readonly wait?: (wait: PacerWait) => void;
+}
+
+/** What resume did. */
+export type ResumeAction = 'RESUMED' | 'ALREADY_SENDING' | 'NOT_FOUND';
+
+/** The result, as shown (and as `--json` prints it). */
+export interface ResumeResult {
+  readonly configurationSet: string;
+  readonly region: string;
+  readonly action: ResumeAction;
+  /** Whether the set sent before the command; null if there is no such set. */
+  readonly wasSending: boolean | null;
+  /** Whether it sends now (false when there is no such set). */
+  readonly sending: boolean;
+  /** The account in this Region (GetAccount), or null if it could not be read (see accountError). */
+  readonly account: { readonly enforcementStatus: string | null; readonly sendingEnabled: boolean } | null;
+  /** Why the account could not be read, or null. */
+  readonly accountError: string | null;
+  /** One paragraph: what was done, and anything that still stops the mail. */
+  readonly message: string;
+}
+
+/** SES's configuration set names. */
+const CONFIGURATION_SET_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** Checks the input, reads the set and the account, and turns the set's sending on unless it is. */
+export async function resumeSending(input: ResumeInput, progress: ResumeProgress = {}): Promise<ResumeResult> {
+  const name = input.configurationSet;
+  const problems: string[] = [];
+  if (name === undefined) {
+    problems.push('--configuration-set is required: the name of the configuration set to turn sending back on for.');
+  } else if (!CONFIGURATION_SET_NAME.test(name)) {
+    problems.push(`--configuration-set ${quote(name)} is not a configuration set name: up to 64 letters, digits, "_" and "-".`);
+  }
+  if (input.region !== undefined && !REGION.test(input.region)) {
+    problems.push(`--region ${quote(input.region)} is not an AWS Region name: give it as AWS writes it, e.g. --region eu-west-1.`);
+  }
+  const timeout = parseTimeout(input.timeout);
+  if ('problem' in timeout) {
+    problems.push(timeout.problem);
+  }
+  if (name === undefined || 'problem' in timeout || problems.length > 0) {
+    throw new InvalidInput(problems);
+  }
+
+  const client = createSesClient({ region: input.region, requestTimeoutMs: Math.min(10_000, timeout.ms) });
+  try {
+    let region: string;
+    try {
+      region = await client.config.region();
+    } catch {
+      throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
+    }
+    let lastError: unknown;
+    const pacer = new AdaptivePacer(SYSTEM_CLOCK, {
+      onWait: (wait) => {
+        lastError = wait.error;
+        progress.wait?.(wait);
+      },
+    });
+    const ses = new SesGateway(client, pacer, SYSTEM_CLOCK.now() + timeout.ms);
+    const work = async (): Promise<ResumeResult> => {
+      const wasSending = await ses.readConfigurationSetSending(name);
+      if (wasSending === 'not-found') {
+        return notFound(name, region);
+      }
+      // The account's state is worth showing, not worth failing for: resume even if it cannot be read.
+      let account: AccountSendingState | undefined;
+      let accountError: string | null = null;
+      try {
+        account = await ses.readAccountSending();
+      } catch (error) {
+        if (error instanceof OutOfTime) {
+          throw error;
+        }
+        accountError = describeSesError(error instanceof SesCallError ? error.cause : error);
+      }
+      if (!wasSending && await ses.setConfigurationSetSending(name, true) === 'not-found') {
+        return notFound(name, region);
+      }
+      return summarize(name, region, wasSending, account, accountError);
+    };
+    try {
+      return await withDeadline(work(), timeout.ms, () => client.destroy());
+    } catch (error) {
+      throw error instanceof DeadlinePassed || error instanceof OutOfTime
+        ? timedOut(timeout.ms, region, pacer.stats, lastError)
+        : apiFailure(error, region, name);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+function notFound(name: string, region: string): ResumeResult {
+  return {
+    configurationSet: name,
+    region,
+    action: 'NOT_FOUND',
+    wasSending: null,
+    sending: false,
+    account: null,
+    accountError: null,
+    message: `There is no configuration set ${name} in ${region}: check the name (it is case-sensitive) and --region.`,
+  };
+}
+
+/** The result once the set sends (pure). */
+export function summarize(
+  name: string,
+  region: string,
+  wasSending: boolean,
+  account: AccountSendingState | undefined,
+  accountError: string | null,
+): ResumeResult {
+  const done = wasSending
+    ? `Configuration set ${name} in ${region} was already sending: nothing changed.`
+    : `Resumed: configuration set ${name} in ${region} sends again.`;
+  const caveats: string[] = [];
+  if (account && !account.sendingEnabled) {
+    caveats.push(`But sending is paused for the whole account in ${region} (GetAccount SendingEnabled false${account.enforcementStatus ? `, enforcement status ${account.enforcementStatus}` : ''}): no mail leaves until AWS or the account turns it back on.`);
+  } else if (account?.enforcementStatus === 'SHUTDOWN') {
+    caveats.push(`But the account's enforcement status in ${region} is SHUTDOWN: SES does not send its mail.`);
+  } else if (account?.enforcementStatus === 'PROBATION') {
+    caveats.push(`The account is under review in ${region} (enforcement status PROBATION): keep its bounce and complaint rates down, or AWS may pause its sending.`);
+  }
+  if (accountError !== null) {
+    caveats.push(`The account's status could not be read (${accountError.replace(/\.$/, '')}); the configuration set was resumed anyway.`);
+  }
+  return {
+    configurationSet: name,
+    region,
+    action: wasSending ? 'ALREADY_SENDING' : 'RESUMED',
+    wasSending,
+    sending: true,
+    account: account ? { enforcementStatus: account.enforcementStatus ?? null, sendingEnabled: account.sendingEnabled } : null,
+    accountError,
+    message: [done, ...caveats].join(' '),
+  };
+}
+
+/** The result as text. */
+export function formatResume(result: ResumeResult): string {
+  const lines = [`Configuration set ${result.configurationSet} in ${result.region}`];
+  if (result.action !== 'NOT_FOUND') {
+    lines.push(`  before:  ${result.wasSending ? 'sending' : 'paused'}`);
+    lines.push(`  now:     ${result.sending ? 'sending' : 'paused'}`);
+    lines.push(result.account
+      ? `  account: enforcement status ${result.account.enforcementStatus ?? 'unknown'}, sending ${result.account.sendingEnabled ? 'enabled' : 'PAUSED for the whole account'}`
+      : `  account: could not be read (${result.accountError ?? 'unknown'})`);
+  } else {
+    lines.push('  not found');
+  }
+  return `${lines.join('\n')}\n\n${result.message}\n`;
+}
+
+/** The one-line reason when the command's deadline passed. */
+function timedOut(ms: number, region: string, stats: PacerStats, lastError: unknown): ApiFailure {
+  const why = stats.throttled > 0
+    ? `SES kept throttling the calls (${stats.throttled} throttled answers): another deploy or tool may be using the account's one request per second in ${region}`
+    : lastError !== undefined && errorName(lastError) !== 'TimeoutError'
+      ? `SES in ${region} kept failing (${stats.retried} retried calls; the last: ${describeSesError(lastError).replace(/\.$/, '')})`
+      : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `: ${stats.retried} calls timed out` : ''})`;
+  return new ApiFailure(`Gave up after ${ms / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
+}
+
+function apiFailure(error: unknown, region: string, name: string): ApiFailure {
+  const cause = error instanceof SesCallError ? error.cause : error;
+  const errorType = errorName(cause);
+  const message = error instanceof Error ? error.message : String(error);
+  if (errorType === 'CredentialsProviderError' || /credential/i.test(message)) {
+    return new ApiFailure(`No usable AWS credentials (${message}). Configure them as for the AWS CLI: a profile, environment variables or SSO.`);
+  }
+  if (errorType === 'AccessDeniedException' || errorType === 'AccessDenied') {
+    return new ApiFailure(`${message}. The credentials need ses:GetConfigurationSet and ses:PutConfigurationSetSendingOptions on configuration set ${name} in ${region} (and ses:GetAccount to show the account's status).`);
+  }
+  return new ApiFailure(`Could not resume configuration set ${name} in ${region}: ${message}`);
+}
