@@ -1,6 +1,6 @@
 /**
  * The example app of cdk-ses-byoip: one stack with a ByoipSendingPool for a
- * BYOIP range and an email identity that sends through it.
+ * BYOIP range, an email identity that sends through it, and a ReputationGuard.
  *
  *   npm run example                          # 203.0.113.0/24, synthesizes
  *   npm run example -- -c cidr=10.0.0.0/24   # fails: SesByoip-NotPublic
@@ -9,7 +9,7 @@
  */
 import { Annotations, App, Stack } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
-import { ByoipRuleId, ByoipSendingPool } from '../src';
+import { ByoipRuleId, ByoipSendingPool, ReputationGuard } from '../src';
 
 /** The range AWS's own BYOIP documentation uses (TEST-NET-3). */
 const EXAMPLE_RANGE = '203.0.113.0/24';
@@ -32,6 +32,13 @@ const sending = new ByoipSendingPool(stack, 'Sending', {
 new ses.EmailIdentity(stack, 'Identity', {
   identity: ses.Identity.domain('mail.example.com'),
   configurationSet: sending.configurationSet,
+});
+
+// Alarms on the bounce and complaint rates that the range's reputation
+// depends on; at the critical levels, sending through the set pauses itself.
+new ReputationGuard(stack, 'ReputationGuard', {
+  configurationSet: sending.configurationSet,
+  pauseSendingAtCritical: true,
 });
 
 if (cidr === EXAMPLE_RANGE) {

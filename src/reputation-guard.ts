@@ -1,10 +1,17 @@
+import * as path from 'path';
 import { Annotations, Duration, Token, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ByoipChecks } from './byoip-checks';
+import { sesArn } from './private/arns';
+import { functionSettingsOf, shapeFunctions } from './private/function-settings';
+import { nagResource, suppressNagFindings } from './private/nag-suppressions';
 import { brandAsReputationGuard, isBrandedReputationGuard } from './private/pool-brand';
 import { formatFinding } from './rules/finding';
 import { checkReputationMetrics, DEFAULT_THRESHOLDS, ReputationGuardFacts, ThresholdName } from './rules/reputation-rules';
@@ -77,7 +84,30 @@ export interface ReputationGuardProps {
    * @default true
    */
   readonly accountWideAlarms?: boolean;
+
+  /**
+   * Whether a critical alarm of the configuration set (bounce or complaint
+   * rate) also turns sending off for THIS configuration set, through a small
+   * function deployed with the guard (PutConfigurationSetSendingOptions,
+   * SendingEnabled false). Its role may do that on this configuration
+   * set's ARN and nothing else. It never turns sending back on: run
+   * `ses-byoip resume --configuration-set NAME` once the cause is fixed.
+   * The account-wide alarms never pause. The function's runtime and logs
+   * follow ByoipFunctions.configure for the stack.
+   *
+   * @default false
+   */
+  readonly pauseSendingAtCritical?: boolean;
 }
+
+/** Where the bundled pause function (src/pause-sending) is, from src/ or lib/. */
+const PAUSE_ASSET = path.join(__dirname, '..', 'assets', 'pause-sending', 'index');
+/**
+ * The environment variable that names the set the function may pause: the
+ * CONFIGURATION_SET_ENV of src/pause-sending/index.ts (not imported: that
+ * module is bundled with the AWS SDK, not shipped in lib/).
+ */
+const PAUSE_CONFIGURATION_SET_ENV = 'CONFIGURATION_SET_NAME';
 
 /** The CloudWatch namespace of SES's metrics. */
 const NAMESPACE = 'AWS/SES';
@@ -164,6 +194,9 @@ export class ReputationGuard extends Construct {
   /** The account-wide complaint rate reached `complaintRateCritical`; undefined without `accountWideAlarms`. */
   public readonly accountComplaintRateAlarm?: cloudwatch.Alarm;
 
+  /** The function that pauses the configuration set, with `pauseSendingAtCritical`. */
+  public readonly pauseFunction?: lambda.IFunction;
+
   /**
    * The thresholds as given (or defaulted), for the checks.
    * @internal
@@ -222,6 +255,59 @@ export class ReputationGuard extends Construct {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }
+
+    if (props.pauseSendingAtCritical ?? false) {
+      const pause = this.createPauseFunction(setName);
+      this.pauseFunction = pause;
+      for (const alarm of [this.bounceRateCriticalAlarm, this.complaintRateCriticalAlarm]) {
+        // One function as the action of two alarms needs a permission per alarm (aws-cdk-lib 2.257).
+        alarm.addAlarmAction(new cloudwatchActions.LambdaAction(pause, { useUniquePermissionId: true }));
+      }
+    }
+  }
+
+  /**
+   * The function that turns sending off for the configuration set: its own
+   * role, allowed to read and set the sending options of that one set (and
+   * to write its logs); runtime and logs as ByoipFunctions.configure says.
+   */
+  private createPauseFunction(setName: string): lambda.Function {
+    const settings = functionSettingsOf(this);
+    const role = new iam.Role(this, 'PauseRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Turns sending off for one SES configuration set when its reputation alarm fires (cdk-ses-byoip)',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ses:GetConfigurationSet', 'ses:PutConfigurationSetSendingOptions'],
+      resources: [sesArn(this, 'configuration-set', setName)],
+    }));
+    const ownLogGroups: logs.LogGroup[] = [];
+    const logGroup = settings.logGroup ?? (() => {
+      const created = new logs.LogGroup(this, 'PauseLogs', { retention: settings.logRetention, removalPolicy: settings.logRemovalPolicy });
+      ownLogGroups.push(created);
+      return created;
+    })();
+    logGroup.grantWrite(role);
+    const fn = new lambda.Function(this, 'PauseFunction', {
+      code: lambda.Code.fromAsset(PAUSE_ASSET),
+      handler: 'index.handler',
+      runtime: settings.runtime,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // Throttling retries at SES's one request per second fit well within it.
+      timeout: Duration.minutes(2),
+      role,
+      logGroup,
+      environment: { [PAUSE_CONFIGURATION_SET_ENV]: setName },
+      description: 'Pauses an SES configuration set when its reputation alarm fires (cdk-ses-byoip)',
+    });
+    shapeFunctions(this, ownLogGroups);
+    suppressNagFindings(role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Writing to its log group takes the group\'s log streams (":*"), as aws-cdk-lib grants it.',
+      appliesTo: [nagResource(this, `${logGroup.logGroupArn}:*`)],
+    }]);
+    return fn;
   }
 
   /**

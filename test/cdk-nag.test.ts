@@ -295,6 +295,28 @@ describe('ReputationGuard', () => {
     expect(acknowledged).toEqual([]);
   });
 
+  describe('with pauseSendingAtCritical', () => {
+    function stackWithPause(): { app: App; stack: Stack } {
+      const { app, stack } = stackWithPools();
+      const [warm] = stack.node.children.filter(ByoipSendingPool.isByoipSendingPool);
+      new ReputationGuard(stack, 'Guard', { configurationSet: warm.configurationSet, pauseSendingAtCritical: true });
+      return { app, stack };
+    }
+
+    test('cdk-nag 2 finds nothing', () => {
+      const { app, stack } = stackWithPause();
+      Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+      const annotations = Annotations.fromStack(stack);
+      expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+      expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+    });
+
+    test('cdk-nag 3 finds nothing', () => {
+      const { stack } = stackWithPause();
+      expect(new AwsSolutionsChecksV3().validateScope(stack)).toEqual({ success: true, violations: [] });
+    });
+  });
+
   test('cdk-nag 3 still reports SNS3 on a topic given without SSL: the guard does not hide the user\'s own findings', () => {
     const { stack } = stackWithPools();
     const [warm] = stack.node.children.filter(ByoipSendingPool.isByoipSendingPool);

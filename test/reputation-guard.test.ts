@@ -263,3 +263,59 @@ describe('SesByoip-ReputationMetricsOff', () => {
     expect(() => guarded({}, { reputationMetrics: false }).app.synth()).not.toThrow();
   });
 });
+
+describe('pauseSendingAtCritical', () => {
+  test('is off by default: no function, no role', () => {
+    const { stack } = guarded();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+
+  test('adds a function that only the two critical alarms of the set start, with a permission for each', () => {
+    const { stack, guard } = guarded({ pauseSendingAtCritical: true });
+    expect(guard.pauseFunction).toBeDefined();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    const fnArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardPauseFunction'), 'Arn'] };
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const withFunction = Object.keys(alarms)
+      .filter((id) => JSON.stringify(alarms[id].Properties.AlarmActions).includes('GuardPauseFunction'))
+      .map((id) => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(withFunction.sort()).toEqual(['GuardBounceRateCriticalAlarm', 'GuardComplaintRateCriticalAlarm']);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: fnArn,
+      Principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+    });
+    // The OK actions stay the topic's: the function never turns sending back on.
+    for (const id of Object.keys(alarms)) {
+      expect(JSON.stringify(alarms[id].Properties.OKActions ?? [])).not.toContain('GuardPauseFunction');
+    }
+  });
+
+  test('names the set it may pause in its environment, the variable the function reads', () => {
+    const { stack } = guarded({ pauseSendingAtCritical: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CONFIGURATION_SET_ENV } = require('../src/pause-sending/index');
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: { [CONFIGURATION_SET_ENV]: { Ref: Match.stringLikeRegexp('^Set') } } },
+    });
+  });
+
+  test('its role may read and set the sending options of this configuration set only', () => {
+    const { stack } = guarded({ pauseSendingAtCritical: true });
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const sesStatements = statements.filter((st: any) => JSON.stringify(st.Action).includes('ses:'));
+    expect(sesStatements).toEqual([{
+      Effect: 'Allow',
+      Action: ['ses:GetConfigurationSet', 'ses:PutConfigurationSetSendingOptions'],
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:us-east-1:111111111111:configuration-set/', { Ref: expect.stringMatching(/^Set/) }]],
+      },
+    }]);
+  });
+});
