@@ -76,6 +76,16 @@ export interface RangeStatus {
   readonly split: Readonly<Record<string, readonly string[]>>;
   /** The warm-up of the provisioned addresses, by WarmupStatus. */
   readonly warmup: Readonly<Record<string, { readonly count: number; readonly averagePercentage?: number }>>;
+  /**
+   * The configuration sets that send through the named pools holding the
+   * range, and whether each sends or is paused (e.g. by a ReputationGuard);
+   * null if they could not be read (no permission, or no time left), with
+   * the reason in `configurationSetsUnknown`. Informational: the exit code
+   * stays about the range.
+   */
+  readonly configurationSets: ReadonlyArray<{ readonly name: string; readonly pool: string; readonly sending: boolean }> | null;
+  /** Why `configurationSets` is null. */
+  readonly configurationSetsUnknown?: string;
 }
 
 /** Checks the input, reads the account's dedicated IPs and sums up where the range is. */
@@ -132,7 +142,8 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
         progress.wait?.(wait);
       },
     });
-    const gateway = new SesGateway(client, pacer, SYSTEM_CLOCK.now() + timeout.ms);
+    const started = SYSTEM_CLOCK.now();
+    const gateway = new SesGateway(client, pacer, started + timeout.ms);
     let state: AccountState;
     try {
       state = await withDeadline(gateway.readAccountState(progress.page), timeout.ms, () => client.destroy());
@@ -141,9 +152,35 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
         ? timedOut(timeout.ms, region, pacer.stats, lastError)
         : apiFailure(error, region);
     }
-    return summarize(cidr, verdict.range.addresses(), state, region, pool, blocks);
+    const status = summarize(cidr, verdict.range.addresses(), state, region, pool, blocks);
+    return { ...status, ...(await sendingOfPools(gateway, status, SYSTEM_CLOCK.now() + timeout.ms - started)) };
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * Whether the configuration sets that send through the range's named pools
+ * send or are paused. A second per configuration set of the account (SES's
+ * rate): never a reason to fail, so a refusal or the deadline gives null
+ * and why.
+ */
+async function sendingOfPools(gateway: SesGateway, status: RangeStatus, msLeft: number): Promise<Pick<RangeStatus, 'configurationSets' | 'configurationSetsUnknown'>> {
+  const pools = new Set(Object.keys(status.split).filter((p) => p !== DEFAULT_POOL));
+  if (pools.size === 0) {
+    return { configurationSets: [] };
+  }
+  try {
+    const sets = await withDeadline(gateway.readConfigurationSets(), Math.max(msLeft, 1), () => {});
+    return {
+      configurationSets: sets
+        .filter((set) => set.sendingPoolName !== undefined && pools.has(set.sendingPoolName))
+        .map((set) => ({ name: set.name, pool: set.sendingPoolName!, sending: set.sendingEnabled })),
+    };
+  } catch (error) {
+    const why = error instanceof DeadlinePassed || error instanceof OutOfTime ? 'no time left within --timeout'
+      : `${describeSesError(error instanceof SesCallError ? error.cause : error).replace(/\.$/, '')} (needs ses:ListConfigurationSets and ses:GetConfigurationSet)`;
+    return { configurationSets: null, configurationSetsUnknown: why };
   }
 }
 
@@ -215,6 +252,8 @@ export function summarize(
         known > 0 ? { count, averagePercentage: Math.round(total / known) } : { count },
       ]),
     ),
+    // Read separately (readStatus): the sets are not part of the range's state.
+    configurationSets: [],
   };
 }
 
@@ -407,6 +446,12 @@ export function formatStatus(status: RangeStatus): string {
     lines.push(`  warm-up:     ${warmup
       .map(([state, w]) => `${state} ${w.count}${w.averagePercentage === undefined ? '' : ` (average ${w.averagePercentage}%)`}`)
       .join(', ')}`);
+  }
+  if (status.configurationSets === null) {
+    lines.push(`  sending:     not shown (${status.configurationSetsUnknown})`);
+  } else if (status.configurationSets.length > 0) {
+    status.configurationSets.forEach((set, i) => lines.push(`${i === 0 ? '  sending:     ' : ' '.repeat(15)}` +
+      `${set.name} (pool ${set.pool}) ${set.sending ? 'sending' : 'PAUSED: resume with ses-byoip resume --configuration-set ' + set.name}`));
   }
   lines.push('', `${status.ready ? 'Ready' : 'Not ready'}: ${status.message}`, '');
   return lines.join('\n');

@@ -7,6 +7,7 @@
 import {
   GetAccountCommand,
   GetConfigurationSetCommand,
+  ListConfigurationSetsCommand,
   GetDedicatedIpsCommand,
   PutConfigurationSetSendingOptionsCommand,
   PutDedicatedIpInPoolCommand,
@@ -168,6 +169,37 @@ export class SesGateway {
     return 'done';
   }
 
+  /**
+   * Every configuration set of the account in this Region with the pool it
+   * sends through and whether it sends (ListConfigurationSets, then one
+   * GetConfigurationSet per set: at SES's one request per second, a second
+   * per set). Sets that disappear meanwhile are left out.
+   */
+  public async readConfigurationSets(): Promise<ConfigurationSetState[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const input = { NextToken: nextToken };
+      const page = await this.call('ListConfigurationSets', () => this.client.send(new ListConfigurationSetsCommand(input)));
+      this.counts.reads++;
+      names.push(...(page.ConfigurationSets ?? []));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    const sets: ConfigurationSetState[] = [];
+    for (const name of names) {
+      try {
+        const answer = await this.call(`GetConfigurationSet ${name}`, () => this.client.send(new GetConfigurationSetCommand({ ConfigurationSetName: name })));
+        this.counts.reads++;
+        sets.push({ name, sendingPoolName: answer.DeliveryOptions?.SendingPoolName, sendingEnabled: answer.SendingOptions?.SendingEnabled ?? true });
+      } catch (error) {
+        if (!(error instanceof SesCallError && errorName(error.cause) === 'NotFoundException')) {
+          throw error;
+        }
+      }
+    }
+    return sets;
+  }
+
   /** The account's sending state in this Region (GetAccount). */
   public async readAccountSending(): Promise<AccountSendingState> {
     const answer = await this.call('GetAccount', () => this.client.send(new GetAccountCommand({})));
@@ -232,6 +264,13 @@ export class SesGateway {
       }
     }
   }
+}
+
+/** One configuration set: the pool it sends through (if any) and whether it sends. */
+export interface ConfigurationSetState {
+  readonly name: string;
+  readonly sendingPoolName?: string;
+  readonly sendingEnabled: boolean;
 }
 
 /** A final failure of an SES call, naming the call and SES's answer. */

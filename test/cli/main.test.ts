@@ -258,7 +258,7 @@ describe('with --json, failures are JSON on stdout', () => {
       ep.createPool('transactional');
       ep.provisionRange(RANGE);
       for (const ip of ['8.8.8.0', '8.8.8.1']) ep.provisionAddress(ip, { pool: 'transactional' });
-      const KEYS = ['cidr', 'region', 'pool', 'addressBlocks', 'verdict', 'ready', 'message', 'addresses', 'provisioned', 'missingExamples', 'pools', 'split', 'warmup'];
+      const KEYS = ['cidr', 'region', 'pool', 'addressBlocks', 'verdict', 'ready', 'message', 'addresses', 'provisioned', 'missingExamples', 'pools', 'split', 'warmup', 'configurationSets'];
       const part = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/31', '--json'], ep.clientEnv());
       const status = JSON.parse(part.stdout);
       expect(Object.keys(status)).toEqual(KEYS);

@@ -93,6 +93,44 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     expect(code).toBe(0);
   });
 
+  describe('the configuration sets of the range\'s pools: sending or paused (informational)', () => {
+    beforeEach(() => {
+      ep.createPool('transactional');
+      ep.createPool('marketing');
+      ep.provisionRange(RANGE, { warmupPercentage: 100, warmupStatus: 'DONE' });
+      for (const ip of ADDRESSES.slice(0, 128)) ep.provisionAddress(ip, { pool: 'transactional', warmupPercentage: 100, warmupStatus: 'DONE' });
+      for (const ip of ADDRESSES.slice(128)) ep.provisionAddress(ip, { pool: 'marketing', warmupPercentage: 100, warmupStatus: 'DONE' });
+      ep.createConfigurationSet('tx', { sendingPoolName: 'transactional' });
+      ep.createConfigurationSet('news', { sendingPoolName: 'marketing', sendingEnabled: false });
+      ep.createConfigurationSet('elsewhere', { sendingPoolName: 'someone-else' });
+      ep.createConfigurationSet('no-pool');
+    });
+
+    test('shows each set that sends through one of the pools, and says how to resume a paused one', async () => {
+      const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/25'], ep.clientEnv());
+      expect(stdout).toContain([
+        '  sending:     news (pool marketing) PAUSED: resume with ses-byoip resume --configuration-set news',
+        '               tx (pool transactional) sending',
+      ].join('\n'));
+      expect(stdout).not.toContain('elsewhere');
+      // The exit code stays about the range: transactional's part is deployed.
+      expect(code).toBe(0);
+    });
+
+    test('--json lists them; if they cannot be read, the status still answers, saying why', async () => {
+      const json = await cli(['status', '--cidr', RANGE, '--json'], ep.clientEnv());
+      expect(JSON.parse(json.stdout).configurationSets).toEqual([
+        { name: 'news', pool: 'marketing', sending: false },
+        { name: 'tx', pool: 'transactional', sending: true },
+      ]);
+      ep.failWhen((call) => (call.operation === 'ListConfigurationSets'
+        ? { status: 403, errorType: 'AccessDeniedException', message: 'not authorized to perform: ses:ListConfigurationSets' } : undefined));
+      const denied = await cli(['status', '--cidr', RANGE, '--pool', 'transactional', '--addresses', '8.8.8.0/25'], ep.clientEnv());
+      expect(denied.stdout).toMatch(/  sending:     not shown \(AccessDeniedException.*needs ses:ListConfigurationSets and ses:GetConfigurationSet\)/);
+      expect(denied.code).toBe(0);
+    });
+  });
+
   describe('a range split between pools', () => {
     // transactional .0/27; marketing .64/26 and .200/29; the rest in the default pool.
     beforeEach(() => {

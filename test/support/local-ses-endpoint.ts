@@ -78,7 +78,7 @@ export const SHARED_POOL = 'ses-shared-pool';
 export type SesOperation =
   | 'GetDedicatedIps' | 'GetDedicatedIp' | 'PutDedicatedIpInPool' | 'PutDedicatedIpWarmupAttributes'
   | 'ListDedicatedIpPools' | 'GetDedicatedIpPool' | 'CreateDedicatedIpPool' | 'DeleteDedicatedIpPool'
-  | 'GetConfigurationSet' | 'PutConfigurationSetSendingOptions' | 'GetAccount'
+  | 'ListConfigurationSets' | 'GetConfigurationSet' | 'PutConfigurationSetSendingOptions' | 'GetAccount'
   /** CloudFormation's, not SES's: see the file header. */
   | 'DescribeStacks'
   | 'UnknownOperation';
@@ -333,6 +333,8 @@ function routeOf(method: string, pathname: string, text: string): Route {
     case 'POST dedicated-ip-pools': return { operation: 'CreateDedicatedIpPool' };
     case 'GET dedicated-ip-pools/{id}': return { operation: 'GetDedicatedIpPool', pool: id };
     case 'DELETE dedicated-ip-pools/{id}': return { operation: 'DeleteDedicatedIpPool', pool: id };
+    // The SDK sends ListConfigurationSets as POST list-configuration-sets, its paging in the body.
+    case 'POST list-configuration-sets': return { operation: 'ListConfigurationSets' };
     case 'GET configuration-sets/{id}': return { operation: 'GetConfigurationSet', configurationSet: id };
     case 'PUT configuration-sets/{id}/sending': return { operation: 'PutConfigurationSetSendingOptions', configurationSet: id };
     case 'GET account': return { operation: 'GetAccount' };
@@ -361,7 +363,7 @@ export class LocalSesEndpoint {
   private readonly poolVisibleAt = new Map<string, number>();
   private readonly stacks = new Map<string, string>();
   /** Configuration sets by name: whether each sends. */
-  private readonly configurationSets = new Map<string, { sendingEnabled: boolean }>();
+  private readonly configurationSets = new Map<string, { sendingEnabled: boolean; sendingPoolName?: string }>();
   private account: Required<AccountSettings> = { enforcementStatus: 'HEALTHY', sendingEnabled: true, productionAccessEnabled: true };
   private readonly addresses = new Map<string, Address>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -566,10 +568,10 @@ export class LocalSesEndpoint {
     this.stacks.set(stackId, status);
   }
 
-  /** Creates (or resets) a configuration set; it sends unless `sendingEnabled` is false. */
-  public createConfigurationSet(name: string, options: { readonly sendingEnabled?: boolean } = {}): void {
+  /** Creates (or resets) a configuration set; it sends unless `sendingEnabled` is false, through `sendingPoolName` if given. */
+  public createConfigurationSet(name: string, options: { readonly sendingEnabled?: boolean; readonly sendingPoolName?: string } = {}): void {
     if (!CONFIGURATION_SET_NAME.test(name)) throw new Error(`invalid configuration set name "${name}"`);
-    this.configurationSets.set(name, { sendingEnabled: options.sendingEnabled ?? true });
+    this.configurationSets.set(name, { sendingEnabled: options.sendingEnabled ?? true, sendingPoolName: options.sendingPoolName });
   }
 
   /** Takes a configuration set out of the account; false if it was not in it. */
@@ -865,6 +867,10 @@ export class LocalSesEndpoint {
         return { status: 200, body: {} };
       }
       case 'ListDedicatedIpPools': return this.listPools(query);
+      case 'ListConfigurationSets': return this.listConfigurationSets(new URLSearchParams({
+        ...(body.PageSize !== undefined ? { PageSize: String(body.PageSize) } : {}),
+        ...(typeof body.NextToken === 'string' ? { NextToken: body.NextToken } : {}),
+      }));
       case 'GetDedicatedIpPool': {
         const mode = this.pools.get(route.pool ?? '');
         return mode ? { status: 200, body: { DedicatedIpPool: { PoolName: route.pool, ScalingMode: mode } } } : poolNotFound(route.pool ?? '');
@@ -904,6 +910,7 @@ export class LocalSesEndpoint {
           body: {
             ConfigurationSetName: name,
             SendingOptions: { SendingEnabled: set.sendingEnabled },
+            ...(set.sendingPoolName ? { DeliveryOptions: { SendingPoolName: set.sendingPoolName } } : {}),
             ReputationOptions: { ReputationMetricsEnabled: true },
           },
         };
@@ -950,6 +957,23 @@ export class LocalSesEndpoint {
       body: {
         DedicatedIps: page.map(([ip, a]) => this.ipJson(ip, a)),
         ...(more ? { NextToken: encodeToken({ op: 'GetDedicatedIps', pool: filter ?? null, after: page[page.length - 1][1].num }) } : {}),
+      },
+    };
+  }
+
+  private listConfigurationSets(query: URLSearchParams): Reply {
+    const size = this.pageSize(query);
+    if (typeof size !== 'number') return size;
+    const cursor = this.cursor(query, 'ListConfigurationSets', undefined, '');
+    if (typeof cursor !== 'string') return cursor;
+    const matching = [...this.configurationSets.keys()].sort().filter((name) => name > cursor);
+    const page = matching.slice(0, size);
+    const more = matching.length > page.length;
+    return {
+      status: 200,
+      body: {
+        ConfigurationSets: page,
+        ...(more ? { NextToken: encodeToken({ op: 'ListConfigurationSets', pool: null, after: page[page.length - 1] }) } : {}),
       },
     };
   }
