@@ -4,11 +4,12 @@
  * first what it can read: the set's sending state and the account's
  * enforcement status (GetAccount).
  */
-import { DeadlinePassed, parseTimeout, withDeadline } from './deadline';
+import { parseTimeout } from './deadline';
 import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
-import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
-import { AccountSendingState, createSesClient, describeSesError, errorName, SesCallError, SesGateway } from '../handler/ses-client';
+import { SesSession } from './ses-session';
+import { OutOfTime, PacerWait } from '../handler/pacer';
+import { AccountSendingState, describeSesError, errorName, SesCallError } from '../handler/ses-client';
 import { quote } from '../private/display';
 
 /** What the user gives. */
@@ -68,22 +69,9 @@ export async function resumeSending(input: ResumeInput, progress: ResumeProgress
     throw new InvalidInput(problems);
   }
 
-  const client = createSesClient({ region: input.region, requestTimeoutMs: Math.min(10_000, timeout.ms) });
+  const session = await SesSession.open(input.region, timeout.ms, progress.wait);
+  const { ses, region } = session;
   try {
-    let region: string;
-    try {
-      region = await client.config.region();
-    } catch {
-      throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
-    }
-    let lastError: unknown;
-    const pacer = new AdaptivePacer(SYSTEM_CLOCK, {
-      onWait: (wait) => {
-        lastError = wait.error;
-        progress.wait?.(wait);
-      },
-    });
-    const ses = new SesGateway(client, pacer, SYSTEM_CLOCK.now() + timeout.ms);
     const work = async (): Promise<ResumeResult> => {
       const wasSending = await ses.readConfigurationSetSending(name);
       if (wasSending === 'not-found') {
@@ -105,15 +93,9 @@ export async function resumeSending(input: ResumeInput, progress: ResumeProgress
       }
       return summarize(name, region, wasSending, account, accountError);
     };
-    try {
-      return await withDeadline(work(), timeout.ms, () => client.destroy());
-    } catch (error) {
-      throw error instanceof DeadlinePassed || error instanceof OutOfTime
-        ? timedOut(timeout.ms, region, pacer.stats, lastError)
-        : apiFailure(error, region, name);
-    }
+    return await session.within(work(), (error: unknown) => apiFailure(error, region, name));
   } finally {
-    client.destroy();
+    session.close();
   }
 }
 
@@ -177,16 +159,6 @@ export function formatResume(result: ResumeResult): string {
     lines.push('  not found');
   }
   return `${lines.join('\n')}\n\n${result.message}\n`;
-}
-
-/** The one-line reason when the command's deadline passed. */
-function timedOut(ms: number, region: string, stats: PacerStats, lastError: unknown): ApiFailure {
-  const why = stats.throttled > 0
-    ? `SES kept throttling the calls (${stats.throttled} throttled answers): another deploy or tool may be using the account's one request per second in ${region}`
-    : lastError !== undefined && errorName(lastError) !== 'TimeoutError'
-      ? `SES in ${region} kept failing (${stats.retried} retried calls; the last: ${describeSesError(lastError).replace(/\.$/, '')})`
-      : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `: ${stats.retried} calls timed out` : ''})`;
-  return new ApiFailure(`Gave up after ${ms / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
 }
 
 function apiFailure(error: unknown, region: string, name: string): ApiFailure {

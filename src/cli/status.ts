@@ -5,10 +5,11 @@
 import { DeadlinePassed, parseTimeout, withDeadline } from './deadline';
 import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
-import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
+import { SesSession } from './ses-session';
+import { OutOfTime, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/plan';
 import { addressesOfBlocks, DEFAULT_POOL } from '../handler/resource-properties';
-import { AccountState, createSesClient, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
+import { AccountState, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { fewestBlocks, formatIpv4, hasHostBits, Ipv4Range, ipv4ToNumber, parseIpv4Cidr, rangeOf } from '../range/ipv4-cidr';
 import { formatFinding } from '../rules/finding';
@@ -125,37 +126,13 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
     throw new InvalidInput(problems);
   }
 
-  // No single call waits longer than the command may.
-  const client = createSesClient({ region: input.region, requestTimeoutMs: Math.min(10_000, timeout.ms) });
+  const session = await SesSession.open(input.region, timeout.ms, progress.wait);
   try {
-    let region: string;
-    try {
-      region = await client.config.region();
-    } catch {
-      throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
-    }
-    // The pacer starts no call after the deadline; withDeadline ends what is in flight then.
-    let lastError: unknown;
-    const pacer = new AdaptivePacer(SYSTEM_CLOCK, {
-      onWait: (wait) => {
-        lastError = wait.error;
-        progress.wait?.(wait);
-      },
-    });
-    const started = SYSTEM_CLOCK.now();
-    const gateway = new SesGateway(client, pacer, started + timeout.ms);
-    let state: AccountState;
-    try {
-      state = await withDeadline(gateway.readAccountState(progress.page), timeout.ms, () => client.destroy());
-    } catch (error) {
-      throw error instanceof DeadlinePassed || error instanceof OutOfTime
-        ? timedOut(timeout.ms, region, pacer.stats, lastError)
-        : apiFailure(error, region);
-    }
-    const status = summarize(cidr, verdict.range.addresses(), state, region, pool, blocks);
-    return { ...status, ...(await sendingOfPools(gateway, status, SYSTEM_CLOCK.now() + timeout.ms - started)) };
+    const state = await session.within(session.ses.readAccountState(progress.page), apiFailure);
+    const status = summarize(cidr, verdict.range.addresses(), state, session.region, pool, blocks);
+    return { ...status, ...(await sendingOfPools(session.ses, status, session.deadline - SYSTEM_CLOCK.now())) };
   } finally {
-    client.destroy();
+    session.close();
   }
 }
 
@@ -182,16 +159,6 @@ async function sendingOfPools(gateway: SesGateway, status: RangeStatus, msLeft: 
       : `${describeSesError(error instanceof SesCallError ? error.cause : error).replace(/\.$/, '')} (needs ses:ListConfigurationSets and ses:GetConfigurationSet)`;
     return { configurationSets: null, configurationSetsUnknown: why };
   }
-}
-
-/** The one-line reason when the command's deadline passed (`lastError`: the last answer retried, if any). */
-function timedOut(ms: number, region: string, stats: PacerStats, lastError: unknown): ApiFailure {
-  const why = stats.throttled > 0
-    ? `SES kept throttling the calls (${stats.throttled} throttled answers): another deploy or tool may be using the account's one request per second in ${region}`
-    : lastError !== undefined && errorName(lastError) !== 'TimeoutError'
-      ? `SES in ${region} kept failing (${stats.retried} retried calls; the last: ${describeSesError(lastError).replace(/\.$/, '')})`
-      : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `: ${stats.retried} calls timed out` : ''})`;
-  return new ApiFailure(`Gave up after ${ms / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
 }
 
 /**
