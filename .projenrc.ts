@@ -57,8 +57,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // build time, so it is not a runtime dependency of the library.
     '@aws-sdk/client-sesv2@^3.1000.0',
     // The handler reads its own stack's status (DescribeStacks) to tell
-    // CloudFormation's rollback of an update from a forward update.
+    // CloudFormation's rollback of an update from a forward update;
+    // `ses-byoip plan` reads the deployed stacks' resources and templates.
     '@aws-sdk/client-cloudformation@^3.1000.0',
+    // `ses-byoip plan` asks STS which account the credentials belong to (GetCallerIdentity).
+    '@aws-sdk/client-sts@^3.1000.0',
     'aws-sdk-client-mock@^4.1.0',
     // The library's own resources must pass cdk-nag's AwsSolutions checks,
     // for users of cdk-nag 2 (an Aspect) and of cdk-nag 3 (a validation plugin).
@@ -71,6 +74,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // and decodes the messages (no hand-written packet code).
     'dns-packet@^5.6.1',
     '@types/dns-packet@^5.6.5',
+    // Property-based tests of the handler's planner and executor: random
+    // layouts, changes and failure points, with shrinking to the smallest case.
+    'fast-check@^4.10.0',
   ],
 
   // Every jsii language. The release workflow builds and publishes these

@@ -12,7 +12,7 @@
  */
 import { GetDedicatedIpCommand, PutDedicatedIpInPoolCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { isComplete, onEvent } from '../src/handler/index';
-import { ResourceEvent } from '../src/handler/pool-addresses';
+import { ResourceEvent } from '../src/handler/lifecycle';
 import { renderSiblingClaim } from '../src/handler/resource-properties';
 import { ipv4ToNumber as ipNumber, rangeOf } from '../src/range/ipv4-cidr';
 import { WarmupMode } from '../src/warmup-mode';

@@ -342,7 +342,7 @@ export class ByoipSendingPool extends Construct {
       },
       serviceTimeout: Duration.hours(1),
     });
-    provider.register(pool, warmup, addresses);
+    provider.register(pool, warmup, addresses, props.adoptAddressesFromOtherPools === true);
     // Nothing sends from a half-filled pool.
     configurationSet.node.addDependency(addresses);
 

@@ -7,6 +7,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { ADOPTED_TAG, APPLIED_TAG } from './handler/pool-memory';
 import { DEFAULT_POOL, PoolClaim } from './handler/resource-properties';
 import { sesArn } from './private/arns';
 import { functionSettingsOf, shapeFunctions } from './private/function-settings';
@@ -43,7 +44,10 @@ export class PoolAddressesProvider extends Construct {
 
   private readonly role: iam.Role;
   private readonly moveStatement: iam.PolicyStatement;
+  /** Reading and writing the pools' memory (their cdk-ses-byoip: tags), by name: added with the first pool. */
+  private memoryStatement?: iam.PolicyStatement;
   private warmupAllowed = false;
+  private adoptionAllowed = false;
   /** The custom resource registered last. */
   private last?: Construct;
   /** The pools of the stack that take part of a range (`addresses`), in the order registered. */
@@ -209,20 +213,25 @@ export class PoolAddressesProvider extends Construct {
 
   /**
    * Registers the custom resource of a pool: tags `pool` as managed by this
-   * stack, lets the handler move addresses into it (and set warm-up if
-   * asked), and makes `resource` wait for the
+   * stack, lets the handler move addresses into it, keep its memory in its
+   * tags (and set warm-up, or put adopted addresses back, if asked:
+   * `adopts` for adoptAddressesFromOtherPools), and makes `resource` wait for the
    * one registered before it. The ranges of a stack share one account and
    * Region, so SES's one request per second: filled one after the other,
    * each finishes in minutes instead of all of them at the end, and none
    * loses time competing with the others.
    */
-  public register(pool: ses.IDedicatedIpPool, warmup: WarmupMode, resource: Construct): void {
+  public register(pool: ses.IDedicatedIpPool, warmup: WarmupMode, resource: Construct, adopts = false): void {
     if (this.last) {
       resource.node.addDependency(this.last);
     }
     this.last = resource;
     Tags.of(pool).add(MANAGED_POOL_TAG, Stack.of(this).stackId);
     this.moveStatement.addResources(poolArn(Stack.of(this), pool.dedicatedIpPoolName));
+    this.rememberOn(pool);
+    if (adopts) {
+      this.allowAdoption();
+    }
     if (warmup === WarmupMode.ALREADY_WARM && !this.warmupAllowed) {
       this.warmupAllowed = true;
       // SES has no resource type for this action: it can only be granted on "*".
@@ -236,6 +245,59 @@ export class PoolAddressesProvider extends Construct {
         appliesTo: ['Resource::*'],
       }]);
     }
+  }
+
+  /**
+   * Lets the handler read and write its memory on `pool` (pool-memory.ts:
+   * which properties were applied, where adopted addresses came from), in
+   * the pool's own tags, whose keys it may set are its own only. By name,
+   * and on every pool that carries the stack's tag (old names after a
+   * rename: a rollback reads the memory of the pool it undoes).
+   */
+  private rememberOn(pool: ses.IDedicatedIpPool): void {
+    const stack = Stack.of(this);
+    if (!this.memoryStatement) {
+      const actions = ['ses:ListTagsForResource', 'ses:TagResource', 'ses:UntagResource'];
+      const ownKeys = { 'ForAllValues:StringLike': { 'aws:TagKeys': [APPLIED_TAG, `${ADOPTED_TAG}*`] } };
+      this.memoryStatement = new iam.PolicyStatement({ actions, resources: [], conditions: ownKeys });
+      this.role.addToPrincipalPolicy(this.memoryStatement);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions,
+        resources: [poolArn(stack, '*')],
+        conditions: { ...ownKeys, StringEquals: { [`aws:ResourceTag/${MANAGED_POOL_TAG}`]: stack.stackId } },
+      }));
+      suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
+        id: 'AwsSolutions-IAM5',
+        reason: `Tagging on dedicated-ip-pool/* is limited by an aws:ResourceTag/${MANAGED_POOL_TAG} condition to the pools this stack created, old names included, ` +
+          `and by aws:TagKeys to the handler's own keys (${APPLIED_TAG}, ${ADOPTED_TAG}*): a rollback reads what the pool it undoes remembers.`,
+        appliesTo: [nagResource(this, poolArn(stack, '*'))],
+      }]);
+    }
+    this.memoryStatement.addResources(poolArn(stack, pool.dedicatedIpPoolName));
+  }
+
+  /**
+   * A pool may adopt addresses from pools the stack does not manage
+   * (adoptAddressesFromOtherPools): a failure, a rollback, or the DELETE of
+   * a creation rolled back puts them back into the pools they came from,
+   * whose names are known only at deploy time.
+   */
+  private allowAdoption(): void {
+    if (this.adoptionAllowed) {
+      return;
+    }
+    this.adoptionAllowed = true;
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ses:PutDedicatedIpInPool'],
+      resources: [poolArn(stack, '*')],
+    }));
+    suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'adoptAddressesFromOtherPools takes addresses from pools this stack does not manage: a failed or rolled-back operation puts them back into the pools ' +
+        'they came from, whose names are known only at deploy time. Granted only because a pool asks for adoption.',
+      appliesTo: [nagResource(this, poolArn(stack, '*'))],
+    }]);
   }
 
   /**

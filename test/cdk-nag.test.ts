@@ -21,6 +21,7 @@ function stackWithPools(withViolation = false, app = new App()): { app: App; sta
   const stack = new Stack(app, 'Mail', { env: ENV });
   new ByoipSendingPool(stack, 'Warm', { cidr: '8.8.8.0/24', warmup: WarmupMode.ALREADY_WARM });
   new ByoipSendingPool(stack, 'Plain', { cidr: '8.8.9.0/24', dedicatedIpPoolName: 'byoip-plain' });
+  new ByoipSendingPool(stack, 'Adopting', { cidr: '8.8.10.0/24', adoptAddressesFromOtherPools: true });
   if (withViolation) {
     new sns.Topic(stack, 'Unencrypted'); // AwsSolutions-SNS3: SSL not enforced
   }
@@ -123,6 +124,8 @@ test('the tag-limited move grant on dedicated-ip-pool/* has its own suppression,
   expect(reasons).toEqual([
     expect.stringContaining('GetDedicatedIps'),
     expect.stringMatching(/PutDedicatedIpInPool .*aws:ResourceTag\/cdk-ses-byoip:stack-id/),
+    expect.stringMatching(/Tagging .*aws:ResourceTag\/cdk-ses-byoip:stack-id.*aws:TagKeys/),
+    expect.stringMatching(/^adoptAddressesFromOtherPools .* puts them back/),
   ]);
 });
 

@@ -12,6 +12,9 @@ function poolArn(name: string | { Ref: string }) {
 }
 
 /** The IAM statements of the handler's role. */
+/** The handler may write its own tag keys only. */
+const OWN_TAG_KEYS = { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cdk-ses-byoip:applied', 'cdk-ses-byoip:adopted*'] } };
+
 function handlerStatements(template: Template): Array<Record<string, unknown>> {
   const roles = template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('cdk-ses-byoip') } });
   const [roleId] = Object.keys(roles);
@@ -214,7 +217,32 @@ describe('the provider', () => {
       },
       { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+      {
+        Action: ['ses:ListTagsForResource', 'ses:TagResource', 'ses:UntagResource'],
+        Effect: 'Allow',
+        Resource: [poolArn({ Ref: poolA }), poolArn({ Ref: poolB })],
+        Condition: OWN_TAG_KEYS,
+      },
+      {
+        Action: ['ses:ListTagsForResource', 'ses:TagResource', 'ses:UntagResource'],
+        Effect: 'Allow',
+        Resource: poolArn('*'),
+        Condition: { ...OWN_TAG_KEYS, StringEquals: { 'aws:ResourceTag/cdk-ses-byoip:stack-id': { Ref: 'AWS::StackId' } } },
+      },
     ]);
+  });
+
+  test('may move addresses into any pool only when a pool adopts from others: to put them back where they came from', () => {
+    const stack = new Stack(new App(), 'Mail', { env: ENV });
+    new ByoipSendingPool(stack, 'A', { cidr: '8.8.8.0/24', adoptAddressesFromOtherPools: true });
+    new ByoipSendingPool(stack, 'B', { cidr: '8.8.9.0/24', adoptAddressesFromOtherPools: true });
+    const anyPool = (t: Template) => handlerStatements(t).filter((s) => s.Action === 'ses:PutDedicatedIpInPool' && s.Condition === undefined && s.Resource !== undefined &&
+      JSON.stringify(s.Resource) === JSON.stringify(poolArn('*')));
+    expect(anyPool(Template.fromStack(stack))).toHaveLength(1);
+
+    const plain = new Stack(new App(), 'Plain', { env: ENV });
+    new ByoipSendingPool(plain, 'A', { cidr: '8.8.8.0/24' });
+    expect(anyPool(Template.fromStack(plain))).toEqual([]);
   });
 
   test('tags every pool it serves with its stack\'s ID, which the move grant requires', () => {

@@ -7,7 +7,7 @@ import { ApiFailure, InvalidInput } from './errors';
 import { REGION } from './request';
 import { SesSession } from './ses-session';
 import { OutOfTime, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
-import { assess, someOf } from '../handler/plan';
+import { assess, someOf } from '../handler/planner';
 import { addressesOfBlocks, DEFAULT_POOL } from '../handler/resource-properties';
 import { AccountState, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';

@@ -9,8 +9,8 @@
  * SES client makes one attempt per call.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import * as lifecycle from './lifecycle';
 import { AdaptivePacer, SYSTEM_CLOCK } from './pacer';
-import * as lifecycle from './pool-addresses';
 import { PROPAGATION_GRACE_MS, PropagationGrace } from './propagation';
 import { createSesClient, SesGateway } from './ses-client';
 import { readStackStatus } from './stack-status';
@@ -44,8 +44,8 @@ function invocation(event: lifecycle.ResourceEvent, context: LambdaContext): lif
   const log: lifecycle.Logger = (message, details) => console.log(JSON.stringify({ message, ...details }));
   const startedAt = event.ByoipStartedAt ?? Date.now();
   const grace = new PropagationGrace(clock, clock.now() + (startedAt + PROPAGATION_GRACE_MS - Date.now()), log);
-  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
-  const [, , , region = '?', account = '?'] = event.StackId.split(':');
+  // arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>
+  const [, partition = 'aws', , region = '?', account = '?'] = event.StackId.split(':');
   let cloudFormation: CloudFormationClient | undefined;
   return {
     ses: new SesGateway(createSesClient(), new AdaptivePacer(clock), deadline, grace),
@@ -55,6 +55,7 @@ function invocation(event: lifecycle.ResourceEvent, context: LambdaContext): lif
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
     }), stackId, grace),
     log,
+    partition,
     account,
     region: process.env.AWS_REGION ?? region,
     now: () => Date.now(),

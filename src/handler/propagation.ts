@@ -2,11 +2,14 @@
  * IAM and SES are eventually consistent. A role's policy that changed
  * seconds before the operation (a pool added or renamed, warm-up asked for,
  * a new stack's role) may still deny the first calls (AccessDenied), and a
- * pool created seconds ago may not be found yet (NotFound). So, until the
- * operation's first write has succeeded and within a minute of the
- * operation's start (the change came just before it), such answers are
- * retried with a log line; after that they are final. A permission removed
- * once the operation has written is not a propagation delay.
+ * pool created seconds ago may not be found yet (NotFound). So, within a
+ * minute of the operation's start (the change came just before it), such
+ * answers are retried with a log line until a call that needs the same
+ * permission has succeeded; after that they are final. The grace belongs to
+ * each permission (an action, and for moves the destination pool): a move
+ * that succeeded does not end it for the warm-up writes that follow, whose
+ * statement may be the one still propagating. A permission removed once it
+ * has been used is not a propagation delay.
  */
 import { Clock } from './pacer';
 
@@ -38,8 +41,8 @@ export function propagationDelayOf(error: unknown, notFoundMayPass: boolean): Pr
 
 /** The grace of one invocation of an operation. */
 export class PropagationGrace {
-  /** Where the operation has written: a destination (e.g. a pool), or ANY_WRITE for writes without one. */
-  private readonly writtenTo = new Set<string>();
+  /** The permissions the operation has written with (e.g. "into pool p"), or ANY_WRITE for writes that name none. */
+  private readonly writtenWith = new Set<string>();
   private retries = 0;
 
   /**
@@ -52,23 +55,24 @@ export class PropagationGrace {
   ) {}
 
   /**
-   * The operation has written, into `destination` if the write has one (a
-   * pool): no more grace for writes there, nor for calls without a
-   * destination. A first write to ANOTHER destination (a sibling pool
-   * created in the same deploy, whose grant or existence may still be
-   * propagating) keeps its grace.
+   * The operation has written with `permission` (e.g. "into pool p", "with
+   * PutDedicatedIpWarmupAttributes"): no more grace for writes that need it,
+   * nor for calls that name no permission (reads). A first write that needs
+   * ANOTHER permission (a sibling pool created in the same deploy, warm-up
+   * asked for in this update), whose statement may still be propagating,
+   * keeps its grace.
    */
-  public operationHasWritten(destination: string = ANY_WRITE): void {
-    this.writtenTo.add(destination);
+  public operationHasWritten(permission: string = ANY_WRITE): void {
+    this.writtenWith.add(permission);
   }
 
   /**
    * If `delay` may still pass, logs why and waits before the caller retries
    * `what`; returns whether to retry.
    */
-  public async retry(delay: PropagationDelay | undefined, what: string, error: unknown, destination?: string): Promise<boolean> {
+  public async retry(delay: PropagationDelay | undefined, what: string, error: unknown, permission?: string): Promise<boolean> {
     const left = this.until - this.clock.now();
-    const written = destination === undefined ? this.writtenTo.size > 0 : this.writtenTo.has(destination);
+    const written = permission === undefined ? this.writtenWith.size > 0 : this.writtenWith.has(permission);
     if (delay === undefined || written || left <= 0) {
       return false;
     }
@@ -77,14 +81,14 @@ export class PropagationGrace {
     const why = delay === 'denied'
       ? 'the role\'s permissions may not have propagated to SES yet (IAM takes seconds)'
       : 'a pool created seconds ago may not be found yet (SES takes seconds)';
-    this.log(`${what} answered ${describe(error)}. Nothing has been written ${destination === undefined ? '' : `into ${destination} `}yet, and ${why}: ` +
+    this.log(`${what} answered ${describe(error)}. Nothing has been written ${permission === undefined ? '' : `${permission} `}yet, and ${why}: ` +
       `retrying in ${(wait / 1000).toFixed(1)} s (for ${Math.ceil(left / 1000)} s more at most)`);
     await this.clock.sleep(wait);
     return true;
   }
 }
 
-/** The destination of writes that have none (e.g. warm-up). */
+/** The permission of writes that name none. */
 const ANY_WRITE = '*';
 
 function describe(error: unknown): string {

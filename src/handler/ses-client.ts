@@ -9,10 +9,13 @@ import {
   GetConfigurationSetCommand,
   ListConfigurationSetsCommand,
   GetDedicatedIpsCommand,
+  ListTagsForResourceCommand,
   PutConfigurationSetSendingOptionsCommand,
   PutDedicatedIpInPoolCommand,
   PutDedicatedIpWarmupAttributesCommand,
   SESv2Client,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-sesv2';
 import { AdaptivePacer, FailureKind, OutOfTime } from './pacer';
 import { PropagationGrace, propagationDelayOf } from './propagation';
@@ -116,7 +119,7 @@ export class SesGateway {
       // A named pool may be too new for SES to find (the default pool always
       // exists); an address that SES names as not found is simply gone.
       const notFoundMayPass = (error: unknown) => pool !== DEFAULT_POOL && !errorMessage(error).includes(ip);
-      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass, destination: `pool ${pool}` });
+      await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass, permission: `into pool ${pool}` });
     } catch (error) {
       if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
         return 'not-found';
@@ -130,8 +133,40 @@ export class SesGateway {
   /** Sets the warm-up percentage of one address. */
   public async setWarmup(ip: string, percentage: number): Promise<void> {
     const send = () => this.client.send(new PutDedicatedIpWarmupAttributesCommand({ Ip: ip, WarmupPercentage: percentage }));
-    await this.call(`PutDedicatedIpWarmupAttributes ${ip} to ${percentage}`, send, { write: true });
+    await this.call(`PutDedicatedIpWarmupAttributes ${ip} to ${percentage}`, send, { write: true, permission: 'with PutDedicatedIpWarmupAttributes' });
     this.counts.warmupWrites++;
+  }
+
+  /**
+   * The tags of a resource (ListTagsForResource), e.g. a dedicated IP pool by
+   * its ARN, or 'not-found' if there is no such resource.
+   */
+  public async readTags(resourceArn: string): Promise<Record<string, string> | 'not-found'> {
+    try {
+      const answer = await this.call(`ListTagsForResource ${resourceArn}`, () => this.client.send(new ListTagsForResourceCommand({ ResourceArn: resourceArn })),
+        { notFoundMayPass: true });
+      this.counts.reads++;
+      return Object.fromEntries((answer?.Tags ?? []).map(({ Key, Value }) => [Key ?? '', Value ?? '']));
+    } catch (error) {
+      if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
+        return 'not-found';
+      }
+      throw error;
+    }
+  }
+
+  /** Sets tags on a resource (TagResource): each key's value is replaced, other keys are kept. */
+  public async tag(resourceArn: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const input = { ResourceArn: resourceArn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
+    await this.call(`TagResource ${resourceArn}`, () => this.client.send(new TagResourceCommand(input)),
+      { write: true, notFoundMayPass: true, permission: `tagging ${resourceArn}` });
+  }
+
+  /** Removes tags from a resource (UntagResource). */
+  public async untag(resourceArn: string, keys: readonly string[]): Promise<void> {
+    const input = { ResourceArn: resourceArn, TagKeys: [...keys] };
+    await this.call(`UntagResource ${resourceArn}`, () => this.client.send(new UntagResourceCommand(input)),
+      { write: true, notFoundMayPass: true, permission: `tagging ${resourceArn}` });
   }
 
   /**
@@ -159,7 +194,7 @@ export class SesGateway {
   public async setConfigurationSetSending(name: string, enabled: boolean): Promise<'done' | 'not-found'> {
     try {
       const send = () => this.client.send(new PutConfigurationSetSendingOptionsCommand({ ConfigurationSetName: name, SendingEnabled: enabled }));
-      await this.call(`PutConfigurationSetSendingOptions ${name} to SendingEnabled=${enabled}`, send, { write: true });
+      await this.call(`PutConfigurationSetSendingOptions ${name} to SendingEnabled=${enabled}`, send, { write: true, permission: 'with PutConfigurationSetSendingOptions' });
     } catch (error) {
       if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {
         return 'not-found';
@@ -238,18 +273,18 @@ export class SesGateway {
   /**
    * Runs one SES call through the pacer, with the propagation grace; a final
    * failure names the call. A successful write ends the grace for its
-   * destination (and for calls without one).
+   * permission (and for calls that name none).
    */
   private async call<T>(
     what: string,
     send: () => Promise<T>,
-    options: { write?: boolean; notFoundMayPass?: boolean | ((error: unknown) => boolean); destination?: string } = {},
+    options: { write?: boolean; notFoundMayPass?: boolean | ((error: unknown) => boolean); permission?: string } = {},
   ): Promise<T> {
     for (;;) {
       try {
         const result = await this.pacer.run(send, classifySesError, this.deadline);
         if (options.write) {
-          this.grace?.operationHasWritten(options.destination);
+          this.grace?.operationHasWritten(options.permission);
         }
         return result;
       } catch (error) {
@@ -258,7 +293,7 @@ export class SesGateway {
         }
         const { notFoundMayPass = false } = options;
         const delay = propagationDelayOf(error, typeof notFoundMayPass === 'function' ? notFoundMayPass(error) : notFoundMayPass);
-        if (!(await this.grace?.retry(delay, `SES ${what}`, error, options.write ? options.destination : undefined))) {
+        if (!(await this.grace?.retry(delay, `SES ${what}`, error, options.write ? options.permission : undefined))) {
           throw new SesCallError(what, error);
         }
       }

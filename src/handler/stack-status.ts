@@ -8,11 +8,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PropagationGrace, propagationDelayOf } from './propagation';
 
-/** The stack is rolling back an update: CloudFormation sends the old properties as the new ones. */
-export const UPDATE_ROLLBACK = 'UPDATE_ROLLBACK_IN_PROGRESS';
-/** The whole stack is going away (destroyed, or its creation rolled back): so is every pool in it. */
-export const STACK_GOING_AWAY: readonly string[] = ['DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'];
-
 /** Reads the status of the stack `stackId` (an ARN); AccessDenied gets the propagation grace. */
 export async function readStackStatus(client: CloudFormationClient, stackId: string, grace?: PropagationGrace): Promise<string> {
   for (;;) {

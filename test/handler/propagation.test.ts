@@ -51,10 +51,10 @@ describe('PropagationGrace', () => {
   test('after a write into one pool, a first write into another pool keeps its grace; the same pool and reads do not', async () => {
     const logs: string[] = [];
     const grace = new PropagationGrace(virtualClock(), 60_000, (line) => logs.push(line));
-    grace.operationHasWritten('pool transactional');
-    expect(await grace.retry('denied', 'SES PutDedicatedIpInPool 192.0.2.1 into marketing', denied, 'pool marketing')).toBe(true);
+    grace.operationHasWritten('into pool transactional');
+    expect(await grace.retry('denied', 'SES PutDedicatedIpInPool 192.0.2.1 into marketing', denied, 'into pool marketing')).toBe(true);
     expect(logs[0]).toContain('Nothing has been written into pool marketing yet');
-    expect(await grace.retry('denied', 'x', denied, 'pool transactional')).toBe(false);
+    expect(await grace.retry('denied', 'x', denied, 'into pool transactional')).toBe(false);
     expect(await grace.retry('denied', 'x', denied)).toBe(false);
   });
 

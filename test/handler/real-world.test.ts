@@ -466,3 +466,126 @@ describe('10. DELETE checks what it releases against the physical ID', () => {
     expect(ep.addressesIn(POOL)).toEqual([]);
   });
 });
+
+describe('11. a failed or rolled-back operation leaves every pool it took from as it found it', () => {
+  const LEGACY = ADDRESSES.slice(0, 64);
+  /** The range provisioned, its first /26 in pool legacy (another configuration set still sends from it). */
+  function withLegacyPool() {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('legacy');
+    LEGACY.forEach((ip) => ep.provisionAddress(ip, { pool: 'legacy' }));
+  }
+  const adopting = () => properties({ AdoptAddressesFromOtherPools: 'true' });
+
+  test('a Create that adopted addresses and then failed puts them back into the pool they came from', async () => {
+    withLegacyPool();
+    // The last adopted address is refused: the others of legacy are in the pool by then.
+    ep.failWhen((call) => (call.operation === 'PutDedicatedIpInPool' && call.ip === '203.0.113.63' && call.pool === POOL
+      ? { status: 400, errorType: 'BadRequestException', message: 'Nope.' } : undefined));
+    const error = await failureOf(run(request('Create', adopting())));
+    expect(okCalls((c) => c.operation === 'PutDedicatedIpInPool' && c.pool === POOL && LEGACY.includes(c.ip!))).toBe(63);
+    expect(error.message).toContain('BadRequestException: Nope.');
+    expect(ep.addressesIn('legacy')).toEqual(LEGACY);
+    expect(ep.addressesIn(POOL)).toEqual([]);
+    expect(ep.addressesIn(DEFAULT_POOL)).toEqual(ADDRESSES.slice(64));
+  });
+
+  test('the DELETE of a Create rolled back (ROLLBACK_IN_PROGRESS) puts adopted addresses back where they were', async () => {
+    withLegacyPool();
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const { physicalId } = await run(request('Create', adopting()));
+    expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
+    // A later resource of the stack fails: CloudFormation deletes what it created.
+    ep.setStackStatus(STACK_ID, 'ROLLBACK_IN_PROGRESS');
+    await run(request('Delete', adopting(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn('legacy')).toEqual(LEGACY);
+    expect(ep.addressesIn(POOL)).toEqual([]);
+    expect(ep.addressesIn(DEFAULT_POOL)).toEqual(ADDRESSES.slice(64));
+  });
+
+  test('destroying the stack later releases adopted addresses to the default pool, as documented', async () => {
+    withLegacyPool();
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const { physicalId } = await run(request('Create', adopting()));
+    ep.setStackStatus(STACK_ID, 'DELETE_IN_PROGRESS');
+    await run(request('Delete', adopting(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn('legacy')).toEqual([]);
+    expect(ep.addressesIn(DEFAULT_POOL)).toEqual(ADDRESSES);
+  });
+
+  test('the rollback of an update that adopted addresses puts them back where they were', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('legacy');
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const half = properties({ Addresses: ['203.0.113.128/25'] });
+    const { physicalId } = await run(request('Create', half));
+    LEGACY.forEach((ip) => ep.provisionAddress(ip, { pool: 'legacy' }));
+    ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    const grow = request('Update', adopting(), { PhysicalResourceId: physicalId, OldResourceProperties: half });
+    await run(grow);
+    expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
+    await run(rollbackOf(grow, physicalId));
+    expect(ep.addressesIn('legacy')).toEqual(LEGACY);
+    expect(ep.addressesIn(POOL)).toEqual(ADDRESSES.slice(128));
+    expect(ep.addressesIn(DEFAULT_POOL)).toEqual(ADDRESSES.slice(64, 128));
+  });
+});
+
+describe('12. the IAM grace belongs to each permission, not to "nothing written yet"', () => {
+  test('an update that grows a pool and asks for ALREADY_WARM rides out a warm-up permission still propagating', async () => {
+    ep.provisionRange(RANGE, { warmupPercentage: 40 });
+    ep.createPool(POOL);
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const part = properties({ Addresses: ['203.0.113.0/26'] });
+    const { physicalId } = await run(request('Create', part));
+    ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    // The new statement for PutDedicatedIpWarmupAttributes propagates while the moves (with the old grant) go on.
+    ep.denyFor(1_500, { operations: ['PutDedicatedIpWarmupAttributes'] });
+    await run(request('Update', properties({ Warmup: WarmupMode.ALREADY_WARM }), { PhysicalResourceId: physicalId, OldResourceProperties: part }));
+    expect(ep.addressesIn(POOL)).toEqual(ADDRESSES);
+    expect(ADDRESSES.every((ip) => ep.warmupOf(ip)!.warmupPercentage === 100)).toBe(true);
+    expect(logText()).toMatch(/PutDedicatedIpWarmupAttributes .* answered AccessDeniedException/);
+  });
+});
+
+describe('13. a rollback never fails, whether or not the stack\'s status can be read', () => {
+  // A permissions boundary or an SCP that denies it, or throttling past the retries: the same to the handler.
+  const unreadableStatus = () => ep.failWhen((call) => (call.operation === 'DescribeStacks'
+    ? { status: 400, errorType: 'ValidationError', message: 'Rate exceeded' } : undefined));
+
+  test('the rollback of a resize that failed on a foreign address, which it meets again, succeeds without DescribeStacks', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('legacy');
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const half = properties({ Addresses: ['203.0.113.0/25'] });
+    const { physicalId } = await run(request('Create', half));
+    ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    ep.provisionAddress('203.0.113.5', { pool: 'legacy' }); // moved by hand since the deploy
+    const grow = request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: half });
+    await expect(run(grow)).rejects.toThrow('1 addresses of 203.0.113.0/24 are in other dedicated IP pools: legacy');
+
+    unreadableStatus();
+    const rollback = request('Update', half, { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
+    const { physicalId: after, data } = await run(rollback);
+    expect(after).toBe(physicalId);
+    expect(data?.Warnings).toContain('203.0.113.5');
+    expect(ep.poolOf('203.0.113.5')).toBe('legacy');
+    expect(inPool(POOL, ADDRESSES)).toHaveLength(127);
+  });
+
+  test('without DescribeStacks, a forward update that would fail still fails when the pool says it is one', async () => {
+    ep.provisionRange(RANGE);
+    ep.createPool(POOL);
+    ep.createPool('legacy');
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const half = properties({ Addresses: ['203.0.113.0/25'] });
+    const { physicalId } = await run(request('Create', half));
+    ep.provisionAddress('203.0.113.200', { pool: 'legacy' });
+    unreadableStatus();
+    const grow = request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: half });
+    await expect(run(grow)).rejects.toThrow('1 addresses of 203.0.113.0/24 are in other dedicated IP pools: legacy');
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { LocalSesEndpoint, LocalSesEndpointOptions } from './local-ses-endpoint';
 import { isComplete, onEvent } from '../../src/handler/index';
-import { ResourceEvent } from '../../src/handler/pool-addresses';
+import { ResourceEvent } from '../../src/handler/lifecycle';
 import { PoolAddressesProperties } from '../../src/handler/resource-properties';
 import { WarmupMode } from '../../src/warmup-mode';
 

@@ -1,4 +1,10 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListStackResourcesCommand,
+  paginateListStackResources,
+} from '@aws-sdk/client-cloudformation';
 import {
   AlreadyExistsException,
   BadRequestException,
@@ -10,6 +16,7 @@ import {
   GetDedicatedIpsCommand,
   LimitExceededException,
   ListDedicatedIpPoolsCommand,
+  ListTagsForResourceCommand,
   NotFoundException,
   paginateGetDedicatedIps,
   PutDedicatedIpInPoolCommand,
@@ -17,8 +24,11 @@ import {
   PutDedicatedIpWarmupAttributesCommand,
   SESv2Client,
   SESv2ServiceException,
+  TagResourceCommand,
   TooManyRequestsException,
+  UntagResourceCommand,
 } from '@aws-sdk/client-sesv2';
+import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DEFAULT_POOL, LocalSesEndpoint, LocalSesEndpointOptions, SesCall } from './local-ses-endpoint';
 
 const RANGE = '198.51.100.0/24';
@@ -164,7 +174,10 @@ describe('operations', () => {
   test('the standard SDK configuration reaches the endpoint through clientEnv()', async () => {
     await start({ region: 'eu-west-1' });
     const env = ep.clientEnv();
-    expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CLOUDFORMATION', 'AWS_ENDPOINT_URL_SESV2', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
+    expect(Object.keys(env).sort()).toEqual([
+      'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CLOUDFORMATION', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ENDPOINT_URL_STS', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY',
+    ]);
+    expect(env.AWS_ENDPOINT_URL_STS).toBe(ep.url);
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
@@ -622,6 +635,197 @@ describe('holds', () => {
   });
 });
 
+describe('resource tags of dedicated IP pools', () => {
+  const ACCOUNT = '111122223333';
+  const arnOf = (pool: string, account = ACCOUNT) => `arn:aws:ses:us-east-1:${account}:dedicated-ip-pool/${pool}`;
+  const tag = (c: SESv2Client, pool: string, tags: Record<string, string>) =>
+    c.send(new TagResourceCommand({ ResourceArn: arnOf(pool), Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+  const untag = (c: SESv2Client, pool: string, keys: string[]) => c.send(new UntagResourceCommand({ ResourceArn: arnOf(pool), TagKeys: keys }));
+  const list = async (c: SESv2Client, pool: string) => (await c.send(new ListTagsForResourceCommand({ ResourceArn: arnOf(pool) }))).Tags;
+
+  test('TagResource adds and overwrites, UntagResource removes, ListTagsForResource lists, per pool', async () => {
+    const c = await start();
+    ep.createPool('other', { tags: { owner: 'someone-else' } });
+    expect(await list(c, POOL)).toEqual([]);
+    await tag(c, POOL, { 'ses-byoip:range': '198.51.100.0/24', 'team': 'mail', 'empty': '' });
+    await tag(c, POOL, { team: 'Mail Ops' });
+    expect(await list(c, POOL)).toEqual([
+      { Key: 'ses-byoip:range', Value: '198.51.100.0/24' }, { Key: 'team', Value: 'Mail Ops' }, { Key: 'empty', Value: '' },
+    ]);
+    await untag(c, POOL, ['team', 'empty', 'never-set']);
+    expect(ep.poolTags(POOL)).toEqual({ 'ses-byoip:range': '198.51.100.0/24' });
+    expect(ep.poolTags('other')).toEqual({ owner: 'someone-else' });
+    expect(ep.poolTags('nope')).toBeUndefined();
+    expect(ep.calls.map((call) => [call.operation, call.method, call.pool, call.status])).toEqual([
+      ['ListTagsForResource', 'GET', POOL, 200],
+      ['TagResource', 'POST', POOL, 200],
+      ['TagResource', 'POST', POOL, 200],
+      ['ListTagsForResource', 'GET', POOL, 200],
+      ['UntagResource', 'DELETE', POOL, 200],
+    ]);
+  });
+
+  test('CreateDedicatedIpPool stores its Tags; DeleteDedicatedIpPool forgets them; setPoolTags replaces them', async () => {
+    const c = await start();
+    await c.send(new CreateDedicatedIpPoolCommand({ PoolName: 'tagged', Tags: [{ Key: 'k', Value: 'v' }] }));
+    expect(ep.poolTags('tagged')).toEqual({ k: 'v' });
+    expect(await list(c, 'tagged')).toEqual([{ Key: 'k', Value: 'v' }]);
+    ep.setPoolTags('tagged', { a: '1', b: '2' });
+    expect(await list(c, 'tagged')).toEqual([{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }]);
+    await c.send(new DeleteDedicatedIpPoolCommand({ PoolName: 'tagged' }));
+    expect(ep.poolTags('tagged')).toBeUndefined();
+    await c.send(new CreateDedicatedIpPoolCommand({ PoolName: 'tagged' }));
+    expect(await list(c, 'tagged')).toEqual([]);
+    const refused = await errorOf(c.send(new CreateDedicatedIpPoolCommand({ PoolName: 'bad-tags', Tags: [{ Key: 'aws:x', Value: 'v' }] })));
+    expect(refused).toBeInstanceOf(BadRequestException);
+    expect(ep.poolModes()).not.toHaveProperty('bad-tags');
+  });
+
+  test('fails with BadRequestException for a ResourceArn that is not a dedicated IP pool\'s', async () => {
+    const c = await start();
+    for (const arn of [
+      'arn:aws:ses:us-east-1:111122223333:configuration-set/mail',
+      `arn:aws:ses:us-east-1:1111:dedicated-ip-pool/${POOL}`,
+      `arn:aws:sesv2:us-east-1:111122223333:dedicated-ip-pool/${POOL}`,
+      POOL,
+    ]) {
+      for (const call of [
+        () => c.send(new ListTagsForResourceCommand({ ResourceArn: arn })),
+        () => c.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'k', Value: 'v' }] })),
+        () => c.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['k'] })),
+      ]) {
+        const e = await errorOf(call());
+        expect(e).toBeInstanceOf(BadRequestException);
+        expect(e.message).toContain(`ResourceArn ${arn} is not valid here`);
+      }
+    }
+    expect(ep.calls.every((call) => call.pool === undefined && call.status === 400)).toBe(true);
+  });
+
+  test('fails with NotFoundException for a pool that does not exist, is not visible yet, or is in another account', async () => {
+    const c = await start();
+    ep.createPool('fresh', { visibleAfterMs: 150, tags: { k: 'v' } });
+    for (const call of [
+      () => list(c, 'nope'), () => tag(c, 'nope', { k: 'v' }), () => untag(c, 'nope', ['k']), () => list(c, 'fresh'), () => untag(c, 'fresh', ['k']),
+    ]) {
+      const e = await errorOf(call());
+      expect(e).toBeInstanceOf(NotFoundException);
+      expect(e.$metadata?.httpStatusCode).toBe(404);
+      expect(e.message).toMatch(/^Pool (nope|fresh) does not exist\.$/);
+    }
+    const elsewhere = await errorOf(c.send(new ListTagsForResourceCommand({ ResourceArn: arnOf(POOL, '444455556666') })));
+    expect(elsewhere).toBeInstanceOf(NotFoundException);
+    expect(elsewhere.message).toContain('is not in this account (111122223333)');
+    expect(ep.poolTags('fresh')).toEqual({ k: 'v' });
+    await sleep(200);
+    expect(await list(c, 'fresh')).toEqual([{ Key: 'k', Value: 'v' }]);
+  });
+
+  test.each([
+    ['an empty key', { Key: '', Value: 'v' }, 'must be 1 to 128 characters long'],
+    ['a key of 129 characters', { Key: 'k'.repeat(129), Value: 'v' }, 'must be 1 to 128 characters long'],
+    ['a value of 257 characters', { Key: 'k', Value: 'v'.repeat(257) }, 'must be 0 to 256 characters long'],
+    ['the aws: prefix on a key', { Key: 'aws:cloudformation:stack-id', Value: 'v' }, 'the prefix aws:'],
+    ['the AWS: prefix on a value', { Key: 'k', Value: 'AWS:x' }, 'the prefix aws:'],
+    ['a character SES does not allow', { Key: 'k', Value: 'a#b' }, 'may only contain'],
+  ])('fails with BadRequestException for %s, and changes nothing', async (_, bad, message) => {
+    const c = await start();
+    ep.setPoolTags(POOL, { keep: 'me' });
+    const e = await errorOf(c.send(new TagResourceCommand({ ResourceArn: arnOf(POOL), Tags: [{ Key: 'ok', Value: 'ok' }, bad] })));
+    expect(e).toBeInstanceOf(BadRequestException);
+    expect(e.message).toContain(message);
+    expect(ep.poolTags(POOL)).toEqual({ keep: 'me' });
+  });
+
+  test('keys of 128 characters, values of 256 and non-ASCII letters are accepted', async () => {
+    const c = await start();
+    await tag(c, POOL, { ['k'.repeat(128)]: 'v'.repeat(256), équipe: 'Zürich Mail', path: 'a/b=c+d-e_f.g:h' });
+    expect(Object.keys(ep.poolTags(POOL)!)).toHaveLength(3);
+  });
+
+  test('fails with BadRequestException beyond 50 tags per pool, counting the tags it already has; overwriting is not adding', async () => {
+    const c = await start();
+    const many = (n: number, prefix = 't') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v']));
+    expect((await errorOf(tag(c, POOL, many(51)))).message).toBe('A resource can have at most 50 tags; got 51.');
+    ep.setPoolTags(POOL, many(49));
+    await tag(c, POOL, { t0: 'changed', extra: 'v' });
+    expect(Object.keys(ep.poolTags(POOL)!)).toHaveLength(50);
+    const e = await errorOf(tag(c, POOL, { one: 'too many' }));
+    expect(e).toBeInstanceOf(BadRequestException);
+    expect(e.message).toBe(`A resource can have at most 50 tags; pool ${POOL} would have 51.`);
+    expect(ep.poolTags(POOL)!.t0).toBe('changed');
+    const twice = await errorOf(c.send(new TagResourceCommand({ ResourceArn: arnOf(POOL), Tags: [{ Key: 'd', Value: '1' }, { Key: 'd', Value: '2' }] })));
+    expect(twice.message).toBe('Tag key "d" is given twice.');
+    expect(() => ep.createPool('crowded', { tags: many(51) })).toThrow('at most 50 tags');
+    expect(ep.poolModes()).not.toHaveProperty('crowded');
+    expect(() => ep.setPoolTags('nope', {})).toThrow('pool nope does not exist');
+    expect(() => ep.setPoolTags(POOL, { 'aws:x': 'v' })).toThrow('aws:');
+  });
+
+  test('tag calls take a token from the shared bucket and meet holds, storms, denyFor, failWhen, failRandomly and resets', async () => {
+    const c = await start({ rate: 0.01, burst: 1 });
+    await list(c, POOL);
+    expect(await errorOf(tag(c, POOL, { k: 'v' }))).toBeInstanceOf(TooManyRequestsException);
+    ep.setRate(Infinity);
+
+    const hold = ep.hold((call) => call.operation === 'TagResource' && call.pool === POOL);
+    const held = tag(c, POOL, { held: 'yes' });
+    await until(() => hold.waiting === 1);
+    expect(ep.poolTags(POOL)).toEqual({});
+    hold.release();
+    await held;
+    expect(ep.poolTags(POOL)).toEqual({ held: 'yes' });
+
+    ep.throttleNext(1);
+    expect(await errorOf(untag(c, POOL, ['held']))).toBeInstanceOf(TooManyRequestsException);
+    ep.denyFor(60_000, { operations: ['UntagResource'] });
+    const denied = await errorOf(untag(c, POOL, ['held']));
+    expect(denied).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toContain('is not authorized to perform: ses:UntagResource');
+    ep.clearFaults();
+    const seen: Array<[string, string | undefined, number]> = [];
+    ep.failWhen((call) => {
+      seen.push([call.operation, call.pool, call.n]);
+      return call.operation === 'TagResource' ? { status: 500, errorType: 'ConcurrentModificationException' } : undefined;
+    });
+    expect(await errorOf(tag(c, POOL, { k: 'v' }))).toBeInstanceOf(ConcurrentModificationException);
+    // n counts admitted calls: the throttled TagResource was not admitted.
+    expect(seen).toEqual([['TagResource', POOL, 2]]);
+    ep.clearFaults();
+    ep.failRandomly({ probability: 1, operations: ['ListTagsForResource'] });
+    expect((await errorOf(list(c, POOL))).$metadata?.httpStatusCode).toBe(500);
+    ep.clearFaults();
+    ep.resetConnections({ next: 1, afterProcessing: true, operations: ['TagResource'] });
+    expect(isReset(await errorOf(tag(c, POOL, { lost: 'answer' })))).toBe(true);
+    expect(ep.poolTags(POOL)).toEqual({ held: 'yes', lost: 'answer' });
+    expect(ep.poolTags(POOL)).not.toHaveProperty('k');
+    expect(ep.calls.map((call) => [call.operation, call.outcome, call.fault])).toEqual([
+      ['ListTagsForResource', 'ok', undefined],
+      ['TagResource', 'throttled', undefined],
+      ['TagResource', 'ok', undefined],
+      ['UntagResource', 'fault', 'throttleNext'],
+      ['UntagResource', 'fault', 'denyFor'],
+      ['TagResource', 'fault', 'failWhen'],
+      ['ListTagsForResource', 'fault', 'failRandomly'],
+      ['TagResource', 'fault', 'resetConnections'],
+    ]);
+    expect(ep.countCalls().byOperation.TagResource).toEqual({ total: 4, ok: 1, throttled: 1, fault: 2, error: 0 });
+  });
+
+  test('raw HTTP: the routes and parameters the SDK uses', async () => {
+    await start();
+    const arn = encodeURIComponent(arnOf(POOL));
+    expect(await raw('POST', '/v2/email/tags', JSON.stringify({ ResourceArn: arnOf(POOL), Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] })))
+      .toEqual({ status: 200, errorType: null, body: {} });
+    expect(await raw('DELETE', `/v2/email/tags?ResourceArn=${arn}&TagKeys=a&TagKeys=c`)).toMatchObject({ status: 200 });
+    expect(await raw('GET', `/v2/email/tags?ResourceArn=${arn}`)).toEqual({ status: 200, errorType: null, body: { Tags: [{ Key: 'b', Value: '2' }] } });
+    expect(await raw('DELETE', `/v2/email/tags?ResourceArn=${arn}`)).toMatchObject({ status: 400, body: { message: 'TagKeys is required.' } });
+    expect(await raw('POST', '/v2/email/tags', JSON.stringify({ ResourceArn: arnOf(POOL) }))).toMatchObject({ status: 400, body: { message: 'Tags is required.' } });
+    expect(await raw('GET', '/v2/email/tags')).toMatchObject({ status: 400, body: { message: 'ResourceArn is required.' } });
+    expect(await raw('PUT', '/v2/email/tags', '{}')).toMatchObject({ status: 404, errorType: 'UnknownOperationException' });
+  });
+});
+
 describe('CloudFormation DescribeStacks', () => {
   const STACK = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
   function cfn() {
@@ -658,6 +862,233 @@ describe('CloudFormation DescribeStacks', () => {
       ['DescribeStacks', 'fault', 'failWhen'],
     ]);
     stacks.destroy();
+  });
+});
+
+describe('CloudFormation ListStackResources and GetTemplate', () => {
+  const STACK = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/5f7c3e10-0000-0000-0000-000000000000';
+  const RESOURCES = Array.from({ length: 150 }, (_, i) => ({ logicalId: `Pool${i}`, physicalId: `pool-${i}`, type: 'AWS::SES::DedicatedIpPool' }));
+  let stacks: CloudFormationClient;
+  function cfn(): CloudFormationClient {
+    stacks = new CloudFormationClient({ endpoint: ep.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+    return stacks;
+  }
+  afterEach(() => stacks?.destroy());
+
+  test('ListStackResources lists the resources set with setStack in pages of 100, by stack ID or name', async () => {
+    await start();
+    ep.setStack(STACK, { status: 'UPDATE_IN_PROGRESS', resources: [...RESOURCES, { logicalId: 'Fn', physicalId: 'Mail-Fn-1', type: 'AWS::Lambda::Function', status: 'UPDATE_COMPLETE' }] });
+    const first = await cfn().send(new ListStackResourcesCommand({ StackName: STACK }));
+    expect(first.StackResourceSummaries).toHaveLength(100);
+    expect(first.StackResourceSummaries![0]).toEqual({
+      LogicalResourceId: 'Pool0',
+      PhysicalResourceId: 'pool-0',
+      ResourceType: 'AWS::SES::DedicatedIpPool',
+      ResourceStatus: 'CREATE_COMPLETE',
+      LastUpdatedTimestamp: expect.any(Date),
+    });
+    const second = await stacks.send(new ListStackResourcesCommand({ StackName: 'Mail', NextToken: first.NextToken }));
+    expect(second.StackResourceSummaries).toHaveLength(51);
+    expect(second.NextToken).toBeUndefined();
+    expect(second.StackResourceSummaries![50]).toMatchObject({ LogicalResourceId: 'Fn', ResourceType: 'AWS::Lambda::Function', ResourceStatus: 'UPDATE_COMPLETE' });
+    expect(ep.calls.map((call) => [call.operation, call.stack, call.n])).toEqual([['ListStackResources', STACK, 1], ['ListStackResources', 'Mail', 2]]);
+  });
+
+  test('ListStackResources pages with forcePageSize and the SDK paginator; a stack without resources lists none', async () => {
+    await start();
+    ep.setStack(STACK, { resources: RESOURCES.slice(0, 7) });
+    ep.forcePageSize(3);
+    const ids: string[] = [];
+    for await (const page of paginateListStackResources({ client: cfn() }, { StackName: 'Mail' })) {
+      ids.push(...page.StackResourceSummaries!.map((r) => r.LogicalResourceId!));
+    }
+    expect(ids).toEqual(RESOURCES.slice(0, 7).map((r) => r.logicalId));
+    expect(ep.countCalls().byOperation.ListStackResources).toMatchObject({ ok: 3 });
+    ep.setStack(STACK);
+    expect((await stacks.send(new ListStackResourcesCommand({ StackName: STACK }))).StackResourceSummaries).toEqual([]);
+  });
+
+  test('fails with ValidationError for a NextToken of another stack or none at all', async () => {
+    await start();
+    const OTHER = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Other/1';
+    ep.setStack(STACK, { resources: RESOURCES });
+    ep.setStack(OTHER, { resources: RESOURCES });
+    const page = await cfn().send(new ListStackResourcesCommand({ StackName: STACK }));
+    for (const token of [page.NextToken, 'garbage']) {
+      expect(await errorOf(stacks.send(new ListStackResourcesCommand({ StackName: OTHER, NextToken: token }))))
+        .toMatchObject({ name: 'ValidationError', message: 'Invalid NextToken', $metadata: { httpStatusCode: 400 } });
+    }
+  });
+
+  test('GetTemplate answers the template as JSON text, XML-escaped on the wire, with both stages', async () => {
+    await start();
+    const template = {
+      Description: 'Pools for <mail> & "news" \u00e9\u4e2d\n',
+      Resources: { Pool: { Type: 'AWS::SES::DedicatedIpPool', Properties: { PoolName: 'a&b' } } },
+      Outputs: { Cdata: { Value: ']]> <![CDATA[' } },
+    };
+    ep.setStack(STACK, { template });
+    for (const stage of [undefined, 'Original', 'Processed'] as const) {
+      const out = await cfn().send(new GetTemplateCommand({ StackName: 'Mail', TemplateStage: stage }));
+      expect(JSON.parse(out.TemplateBody!)).toEqual(template);
+      expect(out.StagesAvailable).toEqual(['Original', 'Processed']);
+      stacks.destroy();
+    }
+    const res = await fetch(ep.url, { method: 'POST', body: new URLSearchParams({ Action: 'GetTemplate', Version: '2010-05-15', StackName: STACK }) });
+    const xml = await res.text();
+    expect(xml).toContain('<TemplateBody>{"Description":"Pools for &lt;mail&gt; &amp; \\"news\\"');
+    expect(xml).toContain('"Value":"]]&gt; &lt;![CDATA["');
+  });
+
+  test('GetTemplate without a template set answers one made of the resources; an unknown TemplateStage is a ValidationError', async () => {
+    await start();
+    ep.setStack(STACK, { resources: RESOURCES.slice(0, 2) });
+    const out = await cfn().send(new GetTemplateCommand({ StackName: STACK }));
+    expect(JSON.parse(out.TemplateBody!)).toEqual({
+      Resources: { Pool0: { Type: 'AWS::SES::DedicatedIpPool' }, Pool1: { Type: 'AWS::SES::DedicatedIpPool' } },
+    });
+    const e = await errorOf(stacks.send(new GetTemplateCommand({ StackName: STACK, TemplateStage: 'Final' as never })));
+    expect(e).toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    expect(e.message).toContain("Value 'Final' at 'templateStage' failed to satisfy constraint");
+    expect((await errorOf(stacks.send(new GetTemplateCommand({ StackName: STACK, ChangeSetName: 'cs' })))).name).toBe('ValidationError');
+  });
+
+  test('fails with ValidationError for an unknown or removed stack; denyFor and failWhen apply; no SES token is taken', async () => {
+    await start({ rate: 1, burst: 1 });
+    ep.setStack(STACK, { resources: RESOURCES.slice(0, 1) });
+    const c = cfn();
+    expect(ep.removeStack('Mail')).toBe(true);
+    expect(ep.removeStack(STACK)).toBe(false);
+    for (const call of [
+      () => c.send(new ListStackResourcesCommand({ StackName: 'Mail' })),
+      () => c.send(new GetTemplateCommand({ StackName: STACK })),
+      () => c.send(new DescribeStacksCommand({ StackName: 'Mail' })),
+    ]) {
+      expect(await errorOf(call())).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^Stack with id (Mail|arn:.*) does not exist$/) });
+    }
+    ep.setStack(STACK);
+    ep.denyFor(60_000, { operations: ['GetTemplate'] });
+    const denied = await errorOf(c.send(new GetTemplateCommand({ StackName: STACK })));
+    expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toContain('cloudformation:GetTemplate');
+    await c.send(new ListStackResourcesCommand({ StackName: STACK }));
+    ep.clearFaults();
+    ep.failWhen((call) => (call.stack === 'Mail' ? { status: 400, errorType: 'Throttling', message: 'Rate exceeded' } : undefined));
+    expect(await errorOf(c.send(new ListStackResourcesCommand({ StackName: 'Mail' })))).toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
+    await c.send(new GetTemplateCommand({ StackName: STACK }));
+    expect(ep.tokensAvailable()).toBeCloseTo(1, 1);
+    expect(ep.calls.map((call) => [call.operation, call.outcome, call.fault])).toEqual([
+      ['ListStackResources', 'error', undefined],
+      ['GetTemplate', 'error', undefined],
+      ['DescribeStacks', 'error', undefined],
+      ['GetTemplate', 'fault', 'denyFor'],
+      ['ListStackResources', 'ok', undefined],
+      ['ListStackResources', 'fault', 'failWhen'],
+      ['GetTemplate', 'ok', undefined],
+    ]);
+  });
+
+  test('setStack replaces a stack, and a stack of the same name; setStackStatus keeps the rest; invalid seeds fail', async () => {
+    await start();
+    ep.setStack(STACK, { resources: RESOURCES.slice(0, 3), template: { Resources: {} } });
+    ep.setStackStatus(STACK, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    const c = cfn();
+    expect((await c.send(new DescribeStacksCommand({ StackName: 'Mail' }))).Stacks![0]).toMatchObject({ StackId: STACK, StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' });
+    expect((await c.send(new ListStackResourcesCommand({ StackName: 'Mail' }))).StackResourceSummaries).toHaveLength(3);
+    expect((await c.send(new GetTemplateCommand({ StackName: 'Mail' }))).TemplateBody).toBe('{"Resources":{}}');
+
+    const RECREATED = STACK.replace(/[^/]+$/, 'aaaaaaaa-1111-2222-3333-444444444444');
+    ep.setStack(RECREATED);
+    const described = await c.send(new DescribeStacksCommand({ StackName: 'Mail' }));
+    expect(described.Stacks).toEqual([expect.objectContaining({ StackId: RECREATED, StackStatus: 'CREATE_COMPLETE' })]);
+    expect(await errorOf(c.send(new DescribeStacksCommand({ StackName: STACK })))).toMatchObject({ name: 'ValidationError' });
+
+    expect(() => ep.setStack('Mail')).toThrow('invalid stack ID "Mail"');
+    expect(() => ep.setStackStatus('arn:aws:cloudformation:us-east-1:1:stack/Mail/x', 'CREATE_COMPLETE')).toThrow('invalid stack ID');
+    expect(() => ep.setStack(STACK, { resources: [RESOURCES[0], RESOURCES[0]] })).toThrow('lists the logical ID Pool0 twice');
+  });
+});
+
+describe('STS GetCallerIdentity', () => {
+  let sts: STSClient;
+  const whoAmI = () => {
+    sts = new STSClient({ endpoint: ep.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+    return sts.send(new GetCallerIdentityCommand({}));
+  };
+  afterEach(() => sts?.destroy());
+
+  test('answers the caller account (111122223333 unless setCallerAccount), without taking an SES token', async () => {
+    await start({ rate: 1, burst: 1 });
+    expect(await whoAmI()).toMatchObject({
+      Account: '111122223333',
+      Arn: 'arn:aws:sts::111122223333:assumed-role/handler/fn',
+      UserId: 'AROALOCALSESENDPOINT:fn',
+      $metadata: { httpStatusCode: 200, requestId: 'local-sts-1' },
+    });
+    ep.setCallerAccount('444455556666');
+    expect(await whoAmI()).toMatchObject({ Account: '444455556666', Arn: 'arn:aws:sts::444455556666:assumed-role/handler/fn' });
+    expect(() => ep.setCallerAccount('4444')).toThrow('invalid account ID');
+    expect(ep.tokensAvailable()).toBeCloseTo(1, 1);
+    expect(ep.calls.map((call) => [call.operation, call.method, call.path, call.outcome, call.n])).toEqual([
+      ['GetCallerIdentity', 'POST', '/', 'ok', 1], ['GetCallerIdentity', 'POST', '/', 'ok', 2],
+    ]);
+  });
+
+  test('raw HTTP: the STS XML shape, in its own namespace', async () => {
+    await start();
+    const res = await fetch(ep.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+      '<Arn>arn:aws:sts::111122223333:assumed-role/handler/fn</Arn><UserId>AROALOCALSESENDPOINT:fn</UserId><Account>111122223333</Account>' +
+      '</GetCallerIdentityResult><ResponseMetadata><RequestId>local-sts-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>');
+  });
+
+  test('the tag operations then expect ARNs of the caller account', async () => {
+    const c = await start();
+    ep.setCallerAccount('444455556666');
+    await c.send(new TagResourceCommand({ ResourceArn: `arn:aws:ses:us-east-1:444455556666:dedicated-ip-pool/${POOL}`, Tags: [{ Key: 'k', Value: 'v' }] }));
+    expect(ep.poolTags(POOL)).toEqual({ k: 'v' });
+    expect(await errorOf(c.send(new ListTagsForResourceCommand({ ResourceArn: `arn:aws:ses:us-east-1:111122223333:dedicated-ip-pool/${POOL}` }))))
+      .toBeInstanceOf(NotFoundException);
+  });
+
+  test('denyFor denies it only when its operations name it (STS answers it whatever IAM says); failWhen applies', async () => {
+    await start();
+    ep.denyFor(60_000);
+    expect((await whoAmI()).Account).toBe('111122223333');
+    ep.denyFor(60_000, { operations: ['GetCallerIdentity'] });
+    const denied = await errorOf(whoAmI());
+    expect(denied).toBeInstanceOf(STSServiceException);
+    expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toContain('is not authorized to perform: sts:GetCallerIdentity');
+    ep.clearFaults();
+    ep.failWhen((call) => (call.operation === 'GetCallerIdentity' ? { status: 503, errorType: 'ServiceUnavailable', message: 'later' } : undefined));
+    expect(await errorOf(whoAmI())).toMatchObject({ name: 'ServiceUnavailable', message: 'later', $metadata: { httpStatusCode: 503 } });
+    expect(ep.calls.map((call) => [call.operation, call.outcome, call.fault])).toEqual([
+      ['GetCallerIdentity', 'ok', undefined],
+      ['GetCallerIdentity', 'fault', 'denyFor'],
+      ['GetCallerIdentity', 'fault', 'failWhen'],
+    ]);
+  });
+
+  test('clientEnv() sends the real STS client, and an unknown Action is UnknownOperation', async () => {
+    await start({ region: 'eu-west-1' });
+    ep.setCallerAccount('444455556666');
+    const saved = { ...process.env };
+    Object.assign(process.env, ep.clientEnv());
+    try {
+      sts = new STSClient({});
+      expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('444455556666');
+    } finally {
+      process.env = saved;
+    }
+    const res = await fetch(ep.url, { method: 'POST', body: new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15' }) });
+    expect(res.status).toBe(404);
+    expect(ep.calls.map((call) => call.operation)).toEqual(['GetCallerIdentity', 'UnknownOperation']);
   });
 });
 

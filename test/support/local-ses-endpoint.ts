@@ -7,17 +7,33 @@
  *
  * Operations: GetDedicatedIps, GetDedicatedIp, PutDedicatedIpInPool,
  * PutDedicatedIpWarmupAttributes, ListDedicatedIpPools, GetDedicatedIpPool,
- * CreateDedicatedIpPool, DeleteDedicatedIpPool; and, for the configuration
- * sets' sending flag, GetConfigurationSet, PutConfigurationSetSendingOptions
- * and GetAccount (seed them with `createConfigurationSet` and `setAccount`;
- * they take tokens, and meet faults, as the others). Any other route answers
- * 404 `UnknownOperationException`.
+ * CreateDedicatedIpPool, DeleteDedicatedIpPool; the resource tags of the
+ * dedicated IP pools, TagResource (`POST /v2/email/tags`, body
+ * `{ResourceArn, Tags}`), UntagResource (`DELETE /v2/email/tags?ResourceArn=
+ * &TagKeys=a&TagKeys=b`) and ListTagsForResource (`GET /v2/email/tags?
+ * ResourceArn=`), for `arn:<partition>:ses:<region>:<account>:dedicated-ip-pool/<name>`
+ * only (the account must be the caller's, see `setCallerAccount`; the Region
+ * is not checked) and with SES's limits (key 1-128 characters, value 0-256,
+ * the characters of SES's Tag reference, no `aws:` prefix, 50 tags per pool);
+ * and, for the configuration sets' sending flag, GetConfigurationSet,
+ * PutConfigurationSetSendingOptions and GetAccount (seed them with
+ * `createConfigurationSet` and `setAccount`). All of them take tokens, and
+ * meet faults, alike. Any other route answers 404 `UnknownOperationException`.
  *
- * It also answers CloudFormation's DescribeStacks (the awsQuery protocol:
- * `POST /` with a form body, XML answers), which the handler calls to tell a
- * rollback from a forward update: set a stack's status with `setStackStatus`.
- * CloudFormation has its own throttle, so these calls take no token from
- * SES's bucket; `failWhen` and `denyFor` apply to them as to SES calls. Errors are an HTTP status, the
+ * It also answers, in the awsQuery protocol (`POST /` with a form body,
+ * routed on its `Action`; XML answers `<ActionResponse><ActionResult>` and
+ * `<ErrorResponse><Error><Code>`), CloudFormation's DescribeStacks (which the
+ * handler calls to tell a rollback from a forward update), ListStackResources
+ * (pages of 100, or `forcePageSize`) and GetTemplate (the template as JSON
+ * text), for stacks seeded with `setStack` or `setStackStatus`, by stack ID
+ * or name (an unknown stack is 400 ValidationError "Stack with id X does not
+ * exist"); and STS's GetCallerIdentity (account `111122223333` unless
+ * `setCallerAccount`). CloudFormation and STS have their own throttles, so
+ * these calls take no token from SES's bucket and meet no hold, storm,
+ * random failure, reset or delay; `failWhen` and `denyFor` apply to them
+ * (403 `AccessDenied`, their protocol's code), except that `denyFor` denies
+ * GetCallerIdentity only when its `operations` name it: STS answers that call
+ * whatever IAM says. SES errors are an HTTP status, the
  * `x-amzn-ErrorType` header and a `{"message": ...}` body, which the SDK turns
  * into its modelled exception classes (or `SESv2ServiceException` with that
  * `name` for unmodelled ones such as AccessDeniedException).
@@ -55,7 +71,8 @@
  *    the call, as a real 500 would).
  * 7. The service itself: input validation (400), lookups (404) and the change.
  *    A pool created with `visibleAfterMs` is not found (404) until then, as
- *    a pool created seconds ago may not be found yet.
+ *    a pool created seconds ago may not be found yet (by PutDedicatedIpInPool,
+ *    GetDedicatedIps and the tag operations).
  * 8. `delayResponses`: the answer (already decided, state already changed) is
  *    written after the delay. Throttled answers (2, 3) are never delayed.
  *
@@ -79,8 +96,11 @@ export type SesOperation =
   | 'GetDedicatedIps' | 'GetDedicatedIp' | 'PutDedicatedIpInPool' | 'PutDedicatedIpWarmupAttributes'
   | 'ListDedicatedIpPools' | 'GetDedicatedIpPool' | 'CreateDedicatedIpPool' | 'DeleteDedicatedIpPool'
   | 'ListConfigurationSets' | 'GetConfigurationSet' | 'PutConfigurationSetSendingOptions' | 'GetAccount'
+  | 'TagResource' | 'UntagResource' | 'ListTagsForResource'
   /** CloudFormation's, not SES's: see the file header. */
-  | 'DescribeStacks'
+  | 'DescribeStacks' | 'ListStackResources' | 'GetTemplate'
+  /** STS's, not SES's: see the file header. */
+  | 'GetCallerIdentity'
   | 'UnknownOperation';
 export type ScalingMode = 'STANDARD' | 'MANAGED';
 export type WarmupStatus = 'IN_PROGRESS' | 'DONE' | 'NOT_APPLICABLE';
@@ -112,10 +132,12 @@ export interface LocalSesEndpointOptions {
 export interface CallInfo {
   readonly operation: SesOperation;
   readonly ip?: string;
-  /** The pool named by the call: PoolName filter, DestinationPoolName or the pool acted on. */
+  /** The pool named by the call: PoolName filter, DestinationPoolName, the pool acted on or the pool of a ResourceArn. */
   readonly pool?: string;
   /** The configuration set named by the call (GetConfigurationSet, PutConfigurationSetSendingOptions). */
   readonly configurationSet?: string;
+  /** The StackName of a CloudFormation call, as sent (a stack ID or a name). */
+  readonly stack?: string;
   /** 1-based rank of this call among the admitted calls of its operation. */
   readonly n: number;
 }
@@ -154,6 +176,30 @@ export interface CreatePoolOptions {
   readonly scalingMode?: ScalingMode;
   /** The pool exists, but SES does not find it (404) for this long. Default 0. */
   readonly visibleAfterMs?: number;
+  /** The pool's resource tags (checked as TagResource checks them). Default none. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** One resource of a stack, as ListStackResources reports it. */
+export interface StackResourceSeed {
+  /** The logical ID in the template. */
+  readonly logicalId: string;
+  /** The physical ID (a pool name, a function name...). */
+  readonly physicalId: string;
+  /** The CloudFormation type, e.g. `AWS::SES::DedicatedIpPool`. */
+  readonly type: string;
+  /** Default CREATE_COMPLETE. */
+  readonly status?: string;
+}
+
+/** A stack, for `setStack`. */
+export interface StackSeed {
+  /** What DescribeStacks reports. Default CREATE_COMPLETE. */
+  readonly status?: string;
+  /** What GetTemplate answers, as JSON text. Default `{"Resources": {<logicalId>: {"Type": <type>}}}` from `resources`. */
+  readonly template?: object;
+  /** What ListStackResources lists, in this order. Default none. */
+  readonly resources?: readonly StackResourceSeed[];
 }
 
 /** What `hold` predicates see of a call (before it is admitted, so without `n`). */
@@ -212,6 +258,8 @@ export interface SesCall {
   readonly ip?: string;
   readonly pool?: string;
   readonly configurationSet?: string;
+  /** The StackName of a CloudFormation call, as sent. */
+  readonly stack?: string;
   /** HTTP status answered; 0 when the connection was reset. */
   readonly status: number;
   readonly errorType?: string;
@@ -249,8 +297,19 @@ interface Route {
   readonly ip?: string;
   readonly pool?: string;
   readonly configurationSet?: string;
-  /** DescribeStacks: the StackName asked for. */
+  /** CloudFormation calls: the StackName asked for. */
   readonly stack?: string;
+  /** Tag operations: the ResourceArn, as sent. */
+  readonly resourceArn?: string;
+  /** awsQuery calls (CloudFormation, STS): the form body. */
+  readonly form?: URLSearchParams;
+}
+
+interface Stack {
+  status: string;
+  /** The template, as JSON text. */
+  readonly template: string;
+  readonly resources: ReadonlyArray<Required<StackResourceSeed> & { readonly lastUpdated: string }>;
 }
 
 interface Address {
@@ -265,6 +324,19 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const POOL_NAME = /^[a-z0-9_-]{1,64}$/;
 const CONFIGURATION_SET_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** The one resource type the tag operations serve; group 1 the account, group 2 the pool name. */
+const POOL_ARN = /^arn:aws[a-z-]*:ses:[a-z0-9-]+:(\d{12}):dedicated-ip-pool\/(.+)$/;
+/** A CloudFormation stack ID; group 1 the stack name. */
+const STACK_ID = /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/([A-Za-z][A-Za-z0-9-]{0,127})\/[A-Za-z0-9-]+$/;
+/** The characters SES's Tag reference allows in keys and values. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+-]*$/u;
+/** Tags per resource (SES). */
+const MAX_TAGS = 50;
+/** CloudFormation's page of ListStackResources. */
+const STACK_RESOURCES_PAGE = 100;
+const CFN_NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const DEFAULT_CALLER_ACCOUNT = '111122223333';
 const THROTTLED: Reply = { status: 429, errorType: 'TooManyRequestsException', message: 'Too many requests.' };
 
 function fail(status: number, errorType: string, message: string): Reply {
@@ -305,13 +377,49 @@ function decodeToken(token: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Maps a method and path (and, for CloudFormation's POST /, the form body) to an operation and its parameters. */
-function routeOf(method: string, pathname: string, text: string): Route {
+/** Why a tag key (or, with `value`, a tag value) is not one SES accepts; undefined when it is. */
+function tagTextError(text: unknown, what: 'key' | 'value'): string | undefined {
+  const [min, max] = what === 'key' ? [1, 128] : [0, 256];
+  if (typeof text !== 'string') return `Every tag needs a string ${what === 'key' ? 'Key' : 'Value'}.`;
+  const length = [...text].length;
+  if (length < min || length > max) return `Tag ${what} "${text}" must be ${min} to ${max} characters long.`;
+  if (!TAG_TEXT.test(text)) return `Tag ${what} "${text}" may only contain letters, digits, white space and _ . : / = + -.`;
+  if (text.toLowerCase().startsWith('aws:')) return `Tag ${what} "${text}" uses the prefix aws:, which is reserved for AWS.`;
+  return undefined;
+}
+
+/** The tags of a request (a list of {Key, Value}) as pairs, or why SES refuses them. */
+function checkTags(tags: unknown): Array<[string, string]> | string {
+  if (!Array.isArray(tags)) return 'Tags must be a list of {Key, Value}.';
+  const pairs: Array<[string, string]> = [];
+  for (const tag of tags as unknown[]) {
+    const { Key: key, Value: value } = (typeof tag === 'object' && tag !== null ? tag : {}) as Record<string, unknown>;
+    const error = tagTextError(key, 'key') ?? tagTextError(value, 'value');
+    if (error) return error;
+    if (pairs.some(([k]) => k === key)) return `Tag key "${String(key)}" is given twice.`;
+    pairs.push([key as string, value as string]);
+  }
+  return pairs.length > MAX_TAGS ? `A resource can have at most ${MAX_TAGS} tags; got ${pairs.length}.` : pairs;
+}
+
+/** The stack name in a stack ID, or undefined when it is not a stack ID. */
+function stackNameOf(stackId: string): string | undefined {
+  return STACK_ID.exec(stackId)?.[1];
+}
+
+/** CloudFormation's and STS's operations, which use the awsQuery protocol (see the file header). */
+const QUERY_OPERATIONS: readonly SesOperation[] = ['DescribeStacks', 'ListStackResources', 'GetTemplate', 'GetCallerIdentity'];
+
+/** Maps a method and URL (and, for the awsQuery POST / and TagResource, the body) to an operation and its parameters. */
+function routeOf(method: string, url: URL, text: string): Route {
+  const pathname = url.pathname;
   if (method === 'POST' && pathname === '/') {
+    // CloudFormation (Version=2010-05-15) and STS (Version=2011-06-15) both
+    // POST a form to /; the Action tells them apart.
     const form = new URLSearchParams(text);
-    return form.get('Action') === 'DescribeStacks'
-      ? { operation: 'DescribeStacks', stack: form.get('StackName') ?? undefined }
-      : { operation: 'UnknownOperation' };
+    const operation = QUERY_OPERATIONS.find((op) => op === form.get('Action'));
+    if (!operation) return { operation: 'UnknownOperation' };
+    return operation === 'GetCallerIdentity' ? { operation, form } : { operation, form, stack: form.get('StackName') ?? undefined };
   }
   let parts: string[];
   try {
@@ -338,8 +446,19 @@ function routeOf(method: string, pathname: string, text: string): Route {
     case 'GET configuration-sets/{id}': return { operation: 'GetConfigurationSet', configurationSet: id };
     case 'PUT configuration-sets/{id}/sending': return { operation: 'PutConfigurationSetSendingOptions', configurationSet: id };
     case 'GET account': return { operation: 'GetAccount' };
+    // The tag operations name their resource in the body (TagResource) or the query.
+    case 'POST tags': {
+      const arn = parseBody(text)?.ResourceArn;
+      return tagRoute('TagResource', typeof arn === 'string' ? arn : undefined);
+    }
+    case 'DELETE tags': return tagRoute('UntagResource', url.searchParams.get('ResourceArn') ?? undefined);
+    case 'GET tags': return tagRoute('ListTagsForResource', url.searchParams.get('ResourceArn') ?? undefined);
     default: return { operation: 'UnknownOperation' };
   }
+}
+
+function tagRoute(operation: SesOperation, resourceArn: string | undefined): Route {
+  return { operation, resourceArn, pool: resourceArn === undefined ? undefined : POOL_ARN.exec(resourceArn)?.[2] };
 }
 
 /** The local SES v2 endpoint. Create it with {@link LocalSesEndpoint.start}. */
@@ -361,7 +480,11 @@ export class LocalSesEndpoint {
   private readonly pools = new Map<string, ScalingMode>();
   /** When each pool that is not found at first becomes visible (endpoint ms). */
   private readonly poolVisibleAt = new Map<string, number>();
-  private readonly stacks = new Map<string, string>();
+  /** The resource tags of the named pools that have any. */
+  private readonly poolTagMap = new Map<string, Map<string, string>>();
+  /** Stacks by stack ID. */
+  private readonly stacks = new Map<string, Stack>();
+  private callerAccount = DEFAULT_CALLER_ACCOUNT;
   /** Configuration sets by name: whether each sends. */
   private readonly configurationSets = new Map<string, { sendingEnabled: boolean; sendingPoolName?: string }>();
   private account: Required<AccountSettings> = { enforcementStatus: 'HEALTHY', sendingEnabled: true, productionAccessEnabled: true };
@@ -434,6 +557,7 @@ export class LocalSesEndpoint {
     return {
       AWS_ENDPOINT_URL_SESV2: this.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.url,
+      AWS_ENDPOINT_URL_STS: this.url,
       AWS_REGION: this.options.region,
       AWS_ACCESS_KEY_ID: 'AKIDLOCALSESENDPOINT',
       AWS_SECRET_ACCESS_KEY: 'local-ses-endpoint-dummy-secret',
@@ -501,7 +625,7 @@ export class LocalSesEndpoint {
     this.delay = { ms, probability: checkProbability(options.probability ?? 1), operations: options.operations };
   }
 
-  /** Every page (GetDedicatedIps, ListDedicatedIpPools) holds `n` items whatever was asked; undefined to stop. */
+  /** Every page (GetDedicatedIps, ListDedicatedIpPools, ListConfigurationSets, ListStackResources) holds `n` items whatever was asked; undefined to stop. */
   public forcePageSize(n: number | undefined): void {
     if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`page size must be a positive integer, got ${n}`);
     this.forcedPageSize = n;
@@ -554,18 +678,58 @@ export class LocalSesEndpoint {
 
   // ---- Seeding ---------------------------------------------------------------
 
-  /** Creates a named pool (STANDARD unless said otherwise). */
+  /** Creates a named pool (STANDARD unless said otherwise), with `tags` if given. */
   public createPool(name: string, options: ScalingMode | CreatePoolOptions = {}): void {
-    const { scalingMode = 'STANDARD', visibleAfterMs = 0 } = typeof options === 'string' ? { scalingMode: options } : options;
+    const { scalingMode = 'STANDARD', visibleAfterMs = 0, tags = {} } = typeof options === 'string' ? { scalingMode: options } : options;
     if (!POOL_NAME.test(name) || name === DEFAULT_POOL || name === SHARED_POOL) throw new Error(`invalid pool name "${name}"`);
     if (this.pools.has(name)) throw new Error(`pool ${name} already exists`);
+    const pairs = tagPairs(tags);
     this.pools.set(name, scalingMode);
+    this.poolTagMap.set(name, new Map(pairs));
     if (visibleAfterMs > 0) this.poolVisibleAt.set(name, this.now() + visibleAfterMs);
   }
 
-  /** Sets the status CloudFormation's DescribeStacks reports for a stack (by its ID, an ARN). */
+  /** Replaces the resource tags of a named pool (checked as TagResource checks them). */
+  public setPoolTags(name: string, tags: Readonly<Record<string, string>>): void {
+    if (!this.pools.has(name)) throw new Error(`pool ${name} does not exist`);
+    this.poolTagMap.set(name, new Map(tagPairs(tags)));
+  }
+
+  /**
+   * Sets (or replaces) a stack, by its ID (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`),
+   * for DescribeStacks, ListStackResources and GetTemplate. A stack of the
+   * same name and another ID is removed: a live stack's name is unique.
+   */
+  public setStack(stackId: string, stack: StackSeed = {}): void {
+    const name = stackNameOf(stackId);
+    if (name === undefined) throw new Error(`invalid stack ID "${stackId}": expected arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`);
+    const lastUpdated = new Date().toISOString();
+    const resources = (stack.resources ?? []).map((r) => ({ ...r, status: r.status ?? 'CREATE_COMPLETE', lastUpdated }));
+    const duplicate = resources.find((r, i) => resources.findIndex((o) => o.logicalId === r.logicalId) !== i);
+    if (duplicate) throw new Error(`stack ${name} lists the logical ID ${duplicate.logicalId} twice`);
+    const template = JSON.stringify(stack.template ?? { Resources: Object.fromEntries(resources.map((r) => [r.logicalId, { Type: r.type }])) });
+    if (typeof template !== 'string') throw new Error(`the template of stack ${name} is not a JSON object`);
+    [...this.stacks.keys()].filter((id) => id !== stackId && stackNameOf(id) === name).forEach((id) => this.stacks.delete(id));
+    this.stacks.set(stackId, { status: stack.status ?? 'CREATE_COMPLETE', template, resources });
+  }
+
+  /** Sets the status DescribeStacks reports for a stack, by its ID (an ARN); creates the stack (no resources) if need be. */
   public setStackStatus(stackId: string, status: string): void {
-    this.stacks.set(stackId, status);
+    const stack = this.stacks.get(stackId);
+    if (stack) stack.status = status;
+    else this.setStack(stackId, { status });
+  }
+
+  /** Takes a stack (by ID or name) away: CloudFormation then answers "does not exist". False if there was none. */
+  public removeStack(stackIdOrName: string): boolean {
+    const stackId = this.findStack(stackIdOrName);
+    return stackId !== undefined && this.stacks.delete(stackId);
+  }
+
+  /** The account that STS's GetCallerIdentity reports, and that the tag operations' ARNs must name. Default 111122223333. */
+  public setCallerAccount(account: string): void {
+    if (!/^\d{12}$/.test(account)) throw new Error(`invalid account ID "${account}": expected 12 digits`);
+    this.callerAccount = account;
   }
 
   /** Creates (or resets) a configuration set; it sends unless `sendingEnabled` is false, through `sendingPoolName` if given. */
@@ -644,6 +808,11 @@ export class LocalSesEndpoint {
     return this.configurationSets.get(configurationSet)?.sendingEnabled;
   }
 
+  /** A copy of the resource tags of a named pool; undefined if there is no such pool. */
+  public poolTags(name: string): Record<string, string> | undefined {
+    return this.pools.has(name) ? Object.fromEntries(this.poolTagMap.get(name) ?? []) : undefined;
+  }
+
   /** The named pools and their scaling modes. */
   public poolModes(): Record<string, ScalingMode> {
     return Object.fromEntries([...this.pools].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -691,18 +860,18 @@ export class LocalSesEndpoint {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, seq: number, startMs: number, text: string): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routeOf(req.method ?? '', url.pathname, text);
-    const body = route.operation === 'DescribeStacks' ? {} : parseBody(text);
+    const route = routeOf(req.method ?? '', url, text);
+    const body = route.form ? {} : parseBody(text);
     const bodyPool = body?.DestinationPoolName ?? body?.PoolName;
     const pool = route.pool ?? (typeof bodyPool === 'string' ? bodyPool : undefined) ?? url.searchParams.get('PoolName') ?? undefined;
     const call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'> = {
-      seq, operation: route.operation, method: req.method ?? '', path: req.url ?? '', ip: route.ip, pool, configurationSet: route.configurationSet, startMs,
+      seq, operation: route.operation, method: req.method ?? '', path: req.url ?? '', ip: route.ip, pool, configurationSet: route.configurationSet, stack: route.stack, startMs,
     };
     if (route.operation === 'UnknownOperation') {
       const message = `No operation matches ${req.method} ${url.pathname}.`;
       return this.answer(res, call, fail(404, 'UnknownOperationException', message), 'error');
     }
-    if (route.operation === 'DescribeStacks') return this.describeStacks(res, call, route.stack);
+    if (route.form) return this.queryCall(res, call, route);
     const configurationSet = route.configurationSet;
     const held = this.holds.find((h) => h.matches({ operation: route.operation, ip: route.ip, pool, configurationSet }));
     if (held) {
@@ -798,42 +967,83 @@ export class LocalSesEndpoint {
     this.log.push(entry);
   }
 
-  /** The AccessDenied answer while `denyFor` lasts, for the operations it names. */
+  /** The AccessDenied answer while `denyFor` lasts, for the operations it names (GetCallerIdentity only if named). */
   private denied(operation: SesOperation, now: number): Reply | undefined {
     const deny = this.deny;
-    if (!deny || now >= deny.until || (deny.operations && !deny.operations.includes(operation))) return undefined;
-    const action = operation === 'DescribeStacks' ? 'cloudformation:DescribeStacks' : `ses:${operation}`;
-    return fail(403, operation === 'DescribeStacks' ? 'AccessDenied' : 'AccessDeniedException',
-      `User: arn:aws:sts::111122223333:assumed-role/handler/fn is not authorized to perform: ${action} (local endpoint: IAM has not propagated yet)`);
+    if (!deny || now >= deny.until) return undefined;
+    if (deny.operations ? !deny.operations.includes(operation) : operation === 'GetCallerIdentity') return undefined;
+    const service = operation === 'GetCallerIdentity' ? 'sts' : QUERY_OPERATIONS.includes(operation) ? 'cloudformation' : 'ses';
+    return fail(403, service === 'ses' ? 'AccessDeniedException' : 'AccessDenied',
+      `User: ${this.callerArn()} is not authorized to perform: ${service}:${operation} (local endpoint: IAM has not propagated yet)`);
   }
 
   /**
-   * CloudFormation's DescribeStacks, in its awsQuery form (XML). Not metered
+   * A CloudFormation or STS call, in the awsQuery form (XML). Not metered
    * by SES's bucket; `denyFor` and `failWhen` apply.
    */
-  private describeStacks(res: http.ServerResponse, call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'>, name?: string): void {
-    const n = (this.admittedPerOperation.get('DescribeStacks') ?? 0) + 1;
-    this.admittedPerOperation.set('DescribeStacks', n);
+  private queryCall(res: http.ServerResponse, call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'>, route: Route): void {
+    const operation = route.operation;
+    const n = (this.admittedPerOperation.get(operation) ?? 0) + 1;
+    this.admittedPerOperation.set(operation, n);
     call.n = n;
-    const denied = this.denied('DescribeStacks', this.now());
-    const injected = denied ? undefined : this.predicate?.({ operation: 'DescribeStacks', n });
-    const stackId = name === undefined ? undefined : [...this.stacks.keys()].find((id) => id === name || id.split('/')[1] === name);
-    let xml: string;
-    let status = 200;
-    let errorType: string | undefined;
-    if (denied || injected || stackId === undefined) {
-      const reply = denied ?? (injected ? fail(injected.status, injected.errorType, injected.message ?? 'Injected failure.')
-        : fail(400, 'ValidationError', `Stack with id ${name ?? ''} does not exist`));
-      ({ status, errorType } = reply);
-      xml = `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${errorType}</Code>` +
-        `<Message>${escapeXml(reply.message ?? '')}</Message></Error><RequestId>local-cfn-${call.seq}</RequestId></ErrorResponse>`;
-    } else {
-      xml = describeStacksXml(stackId, this.stacks.get(stackId)!, call.seq);
-    }
-    res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': `local-cfn-${call.seq}` });
+    const denied = this.denied(operation, this.now());
+    const injected = denied ? undefined : this.predicate?.({ operation, stack: route.stack, n });
+    const reply = denied ?? (injected ? fail(injected.status, injected.errorType, injected.message ?? 'Injected failure.') : this.serveQuery(route));
+    const sts = operation === 'GetCallerIdentity';
+    const namespace = sts ? STS_NAMESPACE : CFN_NAMESPACE;
+    const requestId = `local-${sts ? 'sts' : 'cfn'}-${call.seq}`;
+    const xml = reply.errorType
+      ? `<ErrorResponse xmlns="${namespace}"><Error><Type>${reply.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(reply.errorType)}</Code>` +
+        `<Message>${escapeXml(reply.message ?? '')}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+      : `<${operation}Response xmlns="${namespace}"><${operation}Result>${String(reply.body)}</${operation}Result>` +
+        `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
+    res.writeHead(reply.status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': requestId });
     res.end(xml);
     const fault: FaultKind | undefined = denied ? 'denyFor' : injected ? 'failWhen' : undefined;
-    this.record(call, { status, errorType, outcome: fault ? 'fault' : status < 300 ? 'ok' : 'error', fault });
+    this.record(call, { status: reply.status, errorType: reply.errorType, outcome: fault ? 'fault' : reply.status < 300 ? 'ok' : 'error', fault });
+  }
+
+  /** The answer of a CloudFormation or STS call: its Result's inner XML as `body`, or the error. */
+  private serveQuery(route: Route): Reply {
+    const form = route.form ?? new URLSearchParams();
+    const validation = (message: string): Reply => fail(400, 'ValidationError', message);
+    if (route.operation === 'GetCallerIdentity') {
+      return { status: 200, body: `<Arn>${escapeXml(this.callerArn())}</Arn><UserId>AROALOCALSESENDPOINT:fn</UserId><Account>${this.callerAccount}</Account>` };
+    }
+    const changeSet = form.get('ChangeSetName');
+    if (route.operation === 'GetTemplate' && changeSet !== null) return validation(`The local endpoint serves no change sets (ChangeSetName ${changeSet}).`);
+    const stage = form.get('TemplateStage');
+    if (route.operation === 'GetTemplate' && stage !== null && stage !== 'Original' && stage !== 'Processed') {
+      return validation(`1 validation error detected: Value '${stage}' at 'templateStage' failed to satisfy constraint: Member must satisfy enum value set: [Original, Processed]`);
+    }
+    const stackId = this.findStack(route.stack);
+    if (stackId === undefined) return validation(`Stack with id ${route.stack ?? ''} does not exist`);
+    const stack = this.stacks.get(stackId)!;
+    switch (route.operation) {
+      case 'DescribeStacks': return { status: 200, body: describeStacksXml(stackId, stack.status) };
+      case 'GetTemplate':
+        return {
+          status: 200,
+          body: `<TemplateBody>${escapeXml(stack.template)}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`,
+        };
+      case 'ListStackResources': {
+        const token = form.get('NextToken');
+        const decoded = token === null ? { op: 'ListStackResources', stack: stackId, after: 0 } : decodeToken(token);
+        const after = decoded?.after;
+        if (decoded?.op !== 'ListStackResources' || decoded.stack !== stackId || typeof after !== 'number' || !Number.isInteger(after) || after < 0) {
+          return validation('Invalid NextToken');
+        }
+        const size = this.forcedPageSize ?? STACK_RESOURCES_PAGE;
+        const page = stack.resources.slice(after, after + size);
+        const more = after + size < stack.resources.length;
+        return {
+          status: 200,
+          body: `<StackResourceSummaries>${page.map(stackResourceXml).join('')}</StackResourceSummaries>` +
+            (more ? `<NextToken>${encodeToken({ op: 'ListStackResources', stack: stackId, after: after + size })}</NextToken>` : ''),
+        };
+      }
+      default: throw new Error(`unrouted operation ${route.operation}`);
+    }
   }
 
   // ---- The service -------------------------------------------------------------
@@ -876,16 +1086,18 @@ export class LocalSesEndpoint {
         return mode ? { status: 200, body: { DedicatedIpPool: { PoolName: route.pool, ScalingMode: mode } } } : poolNotFound(route.pool ?? '');
       }
       case 'CreateDedicatedIpPool': {
-        const { PoolName: name, ScalingMode: mode = 'STANDARD', Tags: tags } = body;
+        const { PoolName: name, ScalingMode: mode = 'STANDARD', Tags: tags = [] } = body;
         if (typeof name !== 'string' || !POOL_NAME.test(name)) return badRequest('PoolName must match ^[a-z0-9_-]{1,64}$.');
         if (mode !== 'STANDARD' && mode !== 'MANAGED') return badRequest(`Invalid ScalingMode ${String(mode)}.`);
-        if (tags !== undefined && !Array.isArray(tags)) return badRequest('Tags must be a list.');
+        const pairs = checkTags(tags);
+        if (typeof pairs === 'string') return badRequest(pairs);
         if (name === DEFAULT_POOL || name === SHARED_POOL) return badRequest(`Pool name ${name} is reserved.`);
         if (this.pools.has(name)) return fail(400, 'AlreadyExistsException', `Pool ${name} already exists.`);
         if (this.pools.size >= this.options.maxPools) {
           return fail(400, 'LimitExceededException', `Maximum number of dedicated IP pools (${this.options.maxPools}) reached.`);
         }
         this.pools.set(name, mode);
+        this.poolTagMap.set(name, new Map(pairs));
         return { status: 200, body: {} };
       }
       case 'DeleteDedicatedIpPool': {
@@ -899,6 +1111,7 @@ export class LocalSesEndpoint {
         }
         members.forEach((a) => (a.pool = undefined));
         this.pools.delete(name);
+        this.poolTagMap.delete(name);
         return { status: 200, body: {} };
       }
       case 'GetConfigurationSet': {
@@ -937,8 +1150,56 @@ export class LocalSesEndpoint {
           },
         };
       }
+      case 'TagResource': {
+        const arnError = this.poolArnError(route);
+        if (arnError) return arnError;
+        if (body.Tags === undefined) return badRequest('Tags is required.');
+        const pairs = checkTags(body.Tags);
+        if (typeof pairs === 'string') return badRequest(pairs);
+        const lookup = this.taggedPool(route);
+        if (typeof lookup !== 'string') return lookup;
+        const tags = new Map(this.poolTagMap.get(lookup));
+        pairs.forEach(([key, value]) => tags.set(key, value));
+        if (tags.size > MAX_TAGS) return badRequest(`A resource can have at most ${MAX_TAGS} tags; pool ${lookup} would have ${tags.size}.`);
+        this.poolTagMap.set(lookup, tags);
+        return { status: 200, body: {} };
+      }
+      case 'UntagResource': {
+        const arnError = this.poolArnError(route);
+        if (arnError) return arnError;
+        const keys = query.getAll('TagKeys');
+        if (keys.length === 0) return badRequest('TagKeys is required.');
+        const keyError = keys.map((key) => tagTextError(key, 'key')).find((e) => e !== undefined);
+        if (keyError) return badRequest(keyError);
+        const lookup = this.taggedPool(route);
+        if (typeof lookup !== 'string') return lookup;
+        keys.forEach((key) => this.poolTagMap.get(lookup)?.delete(key));
+        return { status: 200, body: {} };
+      }
+      case 'ListTagsForResource': {
+        const lookup = this.poolArnError(route) ?? this.taggedPool(route);
+        if (typeof lookup !== 'string') return lookup;
+        return { status: 200, body: { Tags: [...this.poolTagMap.get(lookup) ?? []].map(([Key, Value]) => ({ Key, Value })) } };
+      }
       default: throw new Error(`unrouted operation ${route.operation}`);
     }
+  }
+
+  /** The 400 answer for a tag call without a ResourceArn of a dedicated IP pool. */
+  private poolArnError(route: Route): Reply | undefined {
+    const arn = route.resourceArn;
+    if (arn === undefined || arn === '') return badRequest('ResourceArn is required.');
+    if (!POOL_ARN.test(arn)) {
+      return badRequest(`ResourceArn ${arn} is not valid here: the local endpoint tags only arn:<partition>:ses:<region>:<account>:dedicated-ip-pool/<name>.`);
+    }
+    return undefined;
+  }
+
+  /** The pool a tag call's (valid) ResourceArn names, or the 404 answer when it is not found in this account. */
+  private taggedPool(route: Route): string | Reply {
+    const [, account, name] = POOL_ARN.exec(route.resourceArn ?? '') ?? [];
+    if (account !== this.callerAccount) return notFound(`Resource ${route.resourceArn} is not in this account (${this.callerAccount}).`);
+    return this.poolFound(name) ? name : poolNotFound(name);
   }
 
   private getDedicatedIps(query: URLSearchParams): Reply {
@@ -1035,6 +1296,19 @@ export class LocalSesEndpoint {
     return [...this.addresses].sort(([, a], [, b]) => a.num - b.num);
   }
 
+  /** The stack ID a StackName (an ID or a name) designates, if there is such a stack. */
+  private findStack(stackIdOrName: string | undefined): string | undefined {
+    if (stackIdOrName === undefined) return undefined;
+    return this.stacks.has(stackIdOrName) ? stackIdOrName : [...this.stacks.keys()].find((id) => stackNameOf(id) === stackIdOrName);
+  }
+
+  /** Who GetCallerIdentity says the caller is. */
+  private callerArn(): string {
+    const region = this.options.region;
+    const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+    return `arn:${partition}:sts::${this.callerAccount}:assumed-role/handler/fn`;
+  }
+
   private now(): number {
     return performance.now() - this.t0;
   }
@@ -1066,13 +1340,24 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A DescribeStacks answer for one stack. */
-function describeStacksXml(stackId: string, status: string, seq: number): string {
-  const name = stackId.split('/')[1] ?? stackId;
-  return '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
-    `<StackName>${escapeXml(name)}</StackName><StackId>${escapeXml(stackId)}</StackId>` +
-    `<CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${escapeXml(status)}</StackStatus>` +
-    `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>local-cfn-${seq}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
+/** The tags of a test helper's record, checked as TagResource checks them; throws if SES would refuse them. */
+function tagPairs(tags: Readonly<Record<string, string>>): Array<[string, string]> {
+  const pairs = checkTags(Object.entries(tags).map(([Key, Value]) => ({ Key, Value })));
+  if (typeof pairs === 'string') throw new Error(pairs);
+  return pairs;
+}
+
+/** The DescribeStacksResult of one stack. */
+function describeStacksXml(stackId: string, status: string): string {
+  return `<Stacks><member><StackName>${escapeXml(stackNameOf(stackId) ?? stackId)}</StackName><StackId>${escapeXml(stackId)}</StackId>` +
+    `<CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${escapeXml(status)}</StackStatus></member></Stacks>`;
+}
+
+/** One member of ListStackResources' StackResourceSummaries. */
+function stackResourceXml(r: Stack['resources'][number]): string {
+  return `<member><LogicalResourceId>${escapeXml(r.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(r.physicalId)}</PhysicalResourceId>` +
+    `<ResourceType>${escapeXml(r.type)}</ResourceType><LastUpdatedTimestamp>${r.lastUpdated}</LastUpdatedTimestamp>` +
+    `<ResourceStatus>${escapeXml(r.status)}</ResourceStatus></member>`;
 }
 
 /** The JSON object of a request body ({} when empty), or undefined when it is not one. */

@@ -11,8 +11,8 @@ import {
   SESv2ServiceException,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Invocation, isComplete, onEvent, ResourceEvent } from '../../src/handler/lifecycle';
 import { AdaptivePacer, Clock } from '../../src/handler/pacer';
-import { Invocation, isComplete, onEvent, ResourceEvent } from '../../src/handler/pool-addresses';
 import { DEFAULT_POOL, PoolAddressesProperties } from '../../src/handler/resource-properties';
 import { SesGateway } from '../../src/handler/ses-client';
 import { rangeOf } from '../../src/range/ipv4-cidr';

@@ -1,6 +1,7 @@
-import { addressesIn, assess, foreignAddresses, someOf, warmupToWrite } from '../../src/handler/plan';
+import { assess, someOf, warmupToWrite } from '../../src/handler/planner';
 import { DEFAULT_POOL } from '../../src/handler/resource-properties';
 import { AccountState, DedicatedIpState } from '../../src/handler/ses-client';
+import { WarmupMode } from '../../src/warmup-mode';
 
 const range = ['203.0.113.0', '203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5'];
 
@@ -24,7 +25,6 @@ describe('assess', () => {
     expect(result.toMove).toEqual(['203.0.113.1', '203.0.113.2']);
     expect([...result.foreign]).toEqual([['someone-else', ['203.0.113.3', '203.0.113.4']]]);
     expect(result.missing).toEqual(['203.0.113.5']);
-    expect(foreignAddresses(result, range)).toEqual(['203.0.113.3', '203.0.113.4']);
   });
 
   test('treats a pool that is not ours as foreign', () => {
@@ -34,14 +34,11 @@ describe('assess', () => {
   });
 });
 
-test('addressesIn lists the range addresses in one pool only', () => {
-  const state = stateOf([['203.0.113.0', 'p'], ['203.0.113.1', 'q'], ['198.51.100.1', 'p']]);
-  expect(addressesIn(range, state, 'p')).toEqual(['203.0.113.0']);
-});
-
-test('warmupToWrite lists the addresses not at the target yet, and ignores unknown ones', () => {
-  const state = stateOf([['203.0.113.0', 'p', 100], ['203.0.113.1', 'p', 40], ['203.0.113.2', 'p']]);
-  expect(warmupToWrite(range, state, 100)).toEqual(['203.0.113.1', '203.0.113.2']);
+test('warmupToWrite lists, with ALREADY_WARM only, the pool\'s addresses not at 100 yet', () => {
+  const state = stateOf([['203.0.113.0', 'p', 100], ['203.0.113.1', 'p', 40], ['203.0.113.2', 'p'], ['203.0.113.3', 'q', 40]]);
+  const settings = { cidr: '203.0.113.0/24', poolName: 'p', warmup: WarmupMode.ALREADY_WARM, adoptAddressesFromOtherPools: false };
+  expect(warmupToWrite(settings, range, state)).toEqual(['203.0.113.1', '203.0.113.2']);
+  expect(warmupToWrite({ ...settings, warmup: WarmupMode.LEAVE_AS_IS }, range, state)).toEqual([]);
 });
 
 test('someOf names a few and counts the rest', () => {
