@@ -34,6 +34,7 @@ import {
   planRelease,
   planUndone,
   sameAddresses,
+  siblingPools,
   someOf,
   WARM,
   warmupToWrite,
@@ -204,12 +205,13 @@ async function phaseOf(event: ResourceEvent, inv: Invocation): Promise<UpdatePha
   if (phase !== 'unknown' || !settings || !previous) {
     return phase;
   }
-  const tags = await new Executor(executorOptions(inv, () => {}, false, () => {})).readMemory(settings.poolName);
+  // The pool of the previous properties: the one a forward update (or a rename's rollback) finds them applied to.
+  const tags = await new Executor(executorOptions(inv, () => {}, false, () => {})).readMemory(previous.poolName);
   const applied = tags && readApplied(tags);
   const told = classifyUpdate({ ...facts, applied, fingerprints: { settings: fingerprint(settings), previous: fingerprint(previous) } });
   inv.log(applied
     ? `the pool remembers the properties applied to it: this Update is taken as ${told === 'unknown' ? 'possibly a rollback' : `a ${told} update`}`
-    : `pool ${settings.poolName} does not say which properties were applied to it: this Update may be a rollback`);
+    : `pool ${previous.poolName} does not say which properties were applied to it: this Update may be a rollback`);
   return told;
 }
 
@@ -363,9 +365,10 @@ async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse
   }
 
   // Which properties this pool has now, and had before: a later update can
-  // then be told from a rollback without the stack's status.
+  // then be told from a rollback without the stack's status. (After a
+  // rollback, the undone properties were never applied: none before.)
   try {
-    await exec.remember(pool, appliedTags(settings, previous));
+    await exec.remember(pool, appliedTags(settings, change.phase === 'rollback' ? undefined : previous));
   } catch (error) {
     if (!(error instanceof SesCallError)) {
       throw error;
@@ -379,14 +382,24 @@ async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse
 }
 
 /**
- * Where the addresses adopted by this operation came from (forward, so that
- * a failure puts them back), or by the update a rollback undoes (so that it
- * puts them back now), as recorded on the pool. Read only when the
- * properties allow adopting at all. Returns the pool's tags (forward), for recordAdoption.
+ * Where adopted addresses came from, as recorded on the pools:
+ * - forward: what this operation adopted in earlier invocations (a failure
+ *   puts them back); read only when the properties allow adopting;
+ * - rollback or unknown: what the update being undone adopted into this
+ *   pool, if the record is of the very change this update reverses;
+ * - rollback: also what the stack's other pools of the range adopted in the
+ *   operation being undone (their record is of the properties they have
+ *   now): this pool's rollback may not take those from them, since the
+ *   sibling that adopted them may get no request of its own (a sibling
+ *   added by the update is only deleted, after this rollback).
+ * Returns the pool's tags (forward), for recordAdoption.
  */
 async function recallAdoption(change: Change, exec: Executor): Promise<Readonly<Record<string, string>> | undefined> {
   const { settings, previous, phase, event } = change;
-  if (phase === 'forward' && settings.adoptAddressesFromOtherPools) {
+  if (phase === 'forward') {
+    if (!settings.adoptAddressesFromOtherPools) {
+      return undefined;
+    }
     const tags = await exec.readMemory(settings.poolName) ?? {};
     const record = readAdoption(tags);
     if (record?.operation === operationId(event.RequestId)) {
@@ -394,11 +407,24 @@ async function recallAdoption(change: Change, exec: Executor): Promise<Readonly<
     }
     return tags;
   }
-  if (phase === 'rollback' && previous?.adoptAddressesFromOtherPools) {
+  const sources = new Map<string, string>();
+  if (previous?.adoptAddressesFromOtherPools) {
     const record = readAdoption(await exec.readMemory(previous.poolName) ?? {});
     if (record && record.to === fingerprint(previous) && record.from === fingerprint(settings)) {
-      change.adopted = record.sources;
+      record.sources.forEach((pool, ip) => sources.set(ip, pool));
     }
+  }
+  if (phase === 'rollback') {
+    for (const sibling of siblingPools(settings, previous)) {
+      const tags = await exec.readMemory(sibling) ?? {};
+      const record = readAdoption(tags);
+      if (record && record.to === readApplied(tags)?.now) {
+        record.sources.forEach((pool, ip) => sources.set(ip, pool));
+      }
+    }
+  }
+  if (sources.size > 0) {
+    change.adopted = sources;
   }
   return undefined;
 }

@@ -121,8 +121,9 @@ export interface FillRequest {
   readonly previous?: PoolAddressesSettings;
   /**
    * Where adopted addresses came from. Forward: what this operation took
-   * (a failure puts them back there). Rollback: what the update being
-   * undone took (the rollback puts them back there now).
+   * (a failure puts them back there). Rollback or unknown: what the update
+   * being undone took, if it is the one this update reverses (they go back
+   * there now).
    */
   readonly adopted?: Adoptions;
 }
@@ -182,8 +183,9 @@ export function planFill(request: FillRequest, state: AccountState): FillPlan {
     ...(previous && previous.poolName !== pool && previous.poolName !== DEFAULT_POOL ? [previous.poolName] : []),
     ...(takesFromSiblings ? siblings : []),
   ];
-  // In a rollback, what the undone update adopted goes back where it came from.
-  const restoring = phase === 'rollback' ? request.adopted ?? new Map<string, string>() : new Map<string, string>();
+  // In a rollback (or an update that may be one), what the undone update
+  // adopted goes back where it came from.
+  const restoring = phase !== 'forward' ? request.adopted ?? new Map<string, string>() : new Map<string, string>();
   const tolerant = phase !== 'forward' ||
     (previous !== undefined && previous.cidr === settings.cidr && previous.poolName === pool && sameAddresses(previous, settings, range));
 
@@ -209,7 +211,8 @@ export function planFill(request: FillRequest, state: AccountState): FillPlan {
       into.push({ address, from: where, to: pool, reason: 'fill' });
     } else if (!takesFromSiblings && siblings.includes(where)) {
       waiting.push(address);
-    } else if (settings.adoptAddressesFromOtherPools) {
+    } else if (settings.adoptAddressesFromOtherPools && phase === 'forward') {
+      // (A rollback restores: it takes nothing that was not the stack's before.)
       adoptions.push({ address, from: where, to: pool, reason: 'adopt' });
     } else {
       foreign.set(where, [...foreign.get(where) ?? [], address]);
@@ -222,17 +225,21 @@ export function planFill(request: FillRequest, state: AccountState): FillPlan {
   // The sibling, updated before or after this one (or not at all, in a
   // rollback), then finds them in place: each address moves once, and is in
   // one pool at any time.
+  // After a rename, so do those the previous pool holds: a rollback is the
+  // only request the sibling they belong to may get (a sibling removed in
+  // the update being undone is not rolled back), and the previous pool's
+  // cleanup DELETE would send them to the default pool.
   const leaving: Move[] = [];
-  if (settings.addresses !== undefined) {
-    const own = new Set(addresses);
-    const siblingOf = siblingClaims(settings, range);
-    for (const address of range.addresses()) {
-      if (!own.has(address) && state.get(address)?.pool === pool) {
-        const source = restoring.get(address);
-        leaving.push(source !== undefined
-          ? { address, from: pool, to: source, reason: 'restore' }
-          : { address, from: pool, to: siblingOf.get(address) ?? DEFAULT_POOL, reason: 'release' });
-      }
+  const own = new Set(addresses);
+  const siblingOf = siblingClaims(settings, range);
+  const renamedFrom = previous && previous.poolName !== pool && previous.poolName !== DEFAULT_POOL ? previous.poolName : undefined;
+  for (const address of range.addresses()) {
+    const where = state.get(address)?.pool;
+    if (!own.has(address) && where !== undefined && (where === pool || where === renamedFrom)) {
+      const source = restoring.get(address);
+      leaving.push(source !== undefined
+        ? { address, from: where, to: source, reason: 'restore' }
+        : { address, from: where, to: siblingOf.get(address) ?? DEFAULT_POOL, reason: 'release' });
     }
   }
 

@@ -198,7 +198,7 @@ export function hasHostBits(cidr: ParsedCidr): boolean {
 
 /** Formats an unsigned 32-bit integer as a dotted-decimal IPv4 address. */
 export function formatIpv4(address: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
+  return `${Math.floor(address / 16_777_216)}.${Math.floor(address / 65_536) % 256}.${Math.floor(address / 256) % 256}.${address % 256}`;
 }
 
 /**
