@@ -7,8 +7,11 @@
  * timeout and retry, within the command's deadline.
  */
 import { promises as dnsPromises } from 'dns';
-import { DeadlinePassed, parseTimeout, withDeadline } from './deadline';
-import { ApiFailure, InvalidInput } from './errors';
+import { Command, COMMON, helpOrVersion, parse, toJson } from './command';
+import { DeadlinePassed, parseTimeout, TIMEOUT_USAGE, withDeadline } from './deadline';
+// Through the module's exports, so that a test can replace checkReverseDns (jest.spyOn).
+import * as self from './dns';
+import { ApiFailure, ExitCode, InvalidInput } from './errors';
 import { quote } from '../private/display';
 import { fewestBlocks, formatIpv4, Ipv4Range, ipv4ToNumber, parseDottedDecimal, rangeOf } from '../range/ipv4-cidr';
 import { formatFinding } from '../rules/finding';
@@ -375,3 +378,65 @@ function describeCode(code: string): string {
     default: return code;
   }
 }
+
+const DNS_USAGE = `Usage: ses-byoip dns --cidr <range> [--hostname <pattern>] [--resolver <host[:port]>] [--timeout <seconds>] [--json]
+
+Looks up the PTR records of the range's 256 addresses, then the A records of
+each PTR name, and says which addresses are not ready to send mail from: no
+PTR record, more than one, a name that does not resolve, a name whose A
+records do not include the address (not forward-confirmed), a name other
+than --hostname gives, or a failed lookup. The problems are grouped by kind,
+with the addresses as the fewest CIDR blocks.
+
+Options:
+  --cidr <range>      the /24, as a.b.c.0/24
+  --hostname <pattern>
+                      the expected name, with the address's octets as {a}, {b}, {c}
+                      and {d}: e.g. mta{d}.mail.example.com (compared ignoring case)
+  --resolver <host[:port]>
+                      the DNS server to ask, an IPv4 address (default: the system's)
+  ${TIMEOUT_USAGE}
+  --json              print every address with its status, or the error, as JSON
+  --version           print the version
+  -h, --help          show this help
+
+Exit codes: 0 all addresses ready, 1 unexpected error, 2 invalid input, 3 some
+            address not ready (failed lookups included), 4 DNS could not be
+            queried (the resolver did not answer at all, or --timeout passed).
+`;
+
+const DNS_OPTIONS = {
+  ...COMMON,
+  cidr: { type: 'string' },
+  hostname: { type: 'string' },
+  resolver: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+/** `ses-byoip dns`: whether every address of the range has forward-confirmed reverse DNS. */
+export const dnsCommand: Command = {
+  name: 'dns',
+  summary: 'Check the reverse DNS of the 256 addresses: one PTR record each, whose name resolves back to it',
+  run: async (args, io, json) => {
+    const { values } = parse(args, DNS_OPTIONS);
+    const early = helpOrVersion(values, DNS_USAGE, io, json);
+    if (early !== undefined) {
+      return early;
+    }
+    // A progress line rewritten in place, on a terminal only (never in a log or a pipe).
+    let shown = false;
+    const result = await self.checkReverseDns(values, io.errIsTerminal ? {
+      checked: (done, total) => {
+        shown = true;
+        io.err(`\rses-byoip: checked ${done} of ${total} addresses`);
+      },
+    } : {}).finally(() => {
+      if (shown) {
+        io.err('\r\x1b[K');
+      }
+    });
+    // Not ready is a result, not an error: the report, with exit code 3.
+    io.out(json ? toJson(result) : formatDns(result));
+    return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
+  },
+};

@@ -15,14 +15,22 @@ export enum ExitCode {
   INVALID_INPUT = 2,
   /**
    * `status`: the range is not ready to deploy (not provisioned, partly, or in another pool);
-   * `dns`: some address is not ready to send from (failed lookups included). A result, not an error.
+   * `dns`: some address is not ready to send from (failed lookups included);
+   * `resume`: no such configuration set; `plan`: cdk deploy would fail (blocked
+   * addresses: not in the account, or in another pool). A result, not an error.
    */
   NOT_READY = 3,
   /**
-   * `status`: the SES API could not be read: credentials, permissions, network, or the --timeout passed;
+   * `status`, `resume`, `plan`: AWS could not be read (or, `plan --apply`, written):
+   * credentials, permissions, network, or the --timeout passed;
    * `dns`: DNS could not be queried (the resolver answered nothing at all, or the --timeout passed).
    */
   API_FAILURE = 4,
+  /**
+   * `plan`: addresses would move: cdk deploy would move them, or they drifted
+   * from the deployed layout (`plan --apply` moves them back). A result, not an error.
+   */
+  MOVES_PENDING = 5,
 }
 
 /** A user mistake on the command line; each problem is one sentence. */

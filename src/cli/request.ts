@@ -2,7 +2,10 @@
  * `ses-byoip request`: the e-mail that asks AWS to bring a range to SES,
  * with the five items AWS asks for, after checking each of them.
  */
-import { InvalidInput } from './errors';
+import { Command, COMMON, helpOrVersion, parse, toJson } from './command';
+import { ExitCode, InvalidInput } from './errors';
+// Through the module's exports, so that a test can replace buildRequest (jest.spyOn).
+import * as self from './request';
 import { quote } from '../private/display';
 import { Ipv4Range, parseIpv4Cidr } from '../range/ipv4-cidr';
 import { Finding, formatFinding } from '../rules/finding';
@@ -175,3 +178,56 @@ function requestFix(ruleId: string, cidr: string): string {
   }
 }
 
+
+const REQUEST_USAGE = `Usage: ses-byoip request --cidr <range> --account <id> --region <region> --registry <rir> --use-case <text> [--json]
+
+Checks each item (the range with the library's range rules, by rule ID) and
+prints the e-mail to send to ${REQUEST_ADDRESS}, with the five items AWS asks
+for. Sign it before sending: replace the placeholder at its end.
+
+Options:
+  --cidr <range>      the /24 to bring, as a.b.c.0/24
+  --account <id>      the 12-digit AWS account ID that will send from it
+  --region <region>   the one Region where SES will use it, e.g. us-east-1
+  --registry <rir>    its Regional Internet Registry: ${Object.keys(REGISTRIES).join(', ')}
+  --use-case <text>   what you send from the range
+  --json              print the request, or the error, as JSON
+  --version           print the version
+  -h, --help          show this help
+
+Exit codes: 0 printed, 1 unexpected error, 2 invalid input.
+`;
+
+const REQUEST_OPTIONS = {
+  ...COMMON,
+  'cidr': { type: 'string' },
+  'account': { type: 'string' },
+  'region': { type: 'string' },
+  'registry': { type: 'string' },
+  'use-case': { type: 'string' },
+} as const;
+
+/** `ses-byoip request`: checks the five items and prints the e-mail. */
+export const requestCommand: Command = {
+  name: 'request',
+  summary: `Print the request to send to AWS (${REQUEST_ADDRESS}) to bring a /24 to SES`,
+  run: (args, io, json) => {
+    const { values } = parse(args, REQUEST_OPTIONS);
+    const early = helpOrVersion(values, REQUEST_USAGE, io, json);
+    if (early !== undefined) {
+      return early;
+    }
+    const built = self.buildRequest({
+      cidr: values.cidr,
+      account: values.account,
+      region: values.region,
+      registry: values.registry,
+      useCase: values['use-case'],
+    });
+    // stderr says the same with or without --json, which also carries both in the request.
+    built.warnings.forEach((warning) => io.err(`ses-byoip: warning: ${warning}\n`));
+    io.out(json ? toJson(built) : formatRequest(built));
+    built.placeholders.forEach((placeholder) => io.err(`ses-byoip: note: replace ${placeholder} at the end of the e-mail before sending it.\n`));
+    return ExitCode.OK;
+  },
+};

@@ -4,9 +4,12 @@
  * first what it can read: the set's sending state and the account's
  * enforcement status (GetAccount).
  */
-import { parseTimeout } from './deadline';
-import { ApiFailure, InvalidInput } from './errors';
+import { Command, COMMON, helpOrVersion, parse, toJson, waitNotes } from './command';
+import { parseTimeout, TIMEOUT_USAGE } from './deadline';
+import { ApiFailure, ExitCode, InvalidInput } from './errors';
 import { REGION } from './request';
+// Through the module's exports, so that a test can replace resumeSending (jest.spyOn).
+import * as self from './resume';
 import { SesSession } from './ses-session';
 import { OutOfTime, PacerWait } from '../handler/pacer';
 import { AccountSendingState, describeSesError, errorName, SesCallError } from '../handler/ses-client';
@@ -173,3 +176,52 @@ function apiFailure(error: unknown, region: string, name: string): ApiFailure {
   }
   return new ApiFailure(`Could not resume configuration set ${name} in ${region}: ${message}`);
 }
+
+const RESUME_USAGE = `Usage: ses-byoip resume --configuration-set <name> [--region <region>] [--timeout <seconds>] [--json]
+
+Turns the sending of a configuration set back on, after the ReputationGuard
+(or anyone) paused it and the cause of the bounces or complaints is fixed.
+First reads and prints the set's sending state and the account's enforcement
+status (GetAccount: HEALTHY, PROBATION or SHUTDOWN, and whether the whole
+account may send), then enables the set's sending unless it is on already.
+AWS credentials, Region and endpoint as for the AWS CLI and SDK; the
+credentials need ses:GetConfigurationSet, ses:PutConfigurationSetSendingOptions
+and (to show the account's status; resume goes on without it) ses:GetAccount.
+
+Options:
+  --configuration-set <name>
+                      the configuration set to resume (case-sensitive)
+  --region <region>   its Region (default: the SDK's, e.g. AWS_REGION)
+  ${TIMEOUT_USAGE}
+  --json              print the result, or the error, as JSON
+  --version           print the version
+  -h, --help          show this help
+
+Exit codes: 0 sending (resumed, or it was already), 1 unexpected error, 2 invalid
+            input (including no AWS Region), 3 no such configuration set, 4 SES
+            could not be reached (credentials, permissions, network, or --timeout passed).
+`;
+
+const RESUME_OPTIONS = {
+  ...COMMON,
+  'configuration-set': { type: 'string' },
+  'region': { type: 'string' },
+  'timeout': { type: 'string' },
+} as const;
+
+/** `ses-byoip resume`: turns a paused configuration set's sending back on. */
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'Turn a configuration set\'s sending back on (after the ReputationGuard paused it and the cause is fixed)',
+  run: async (args, io, json) => {
+    const { values } = parse(args, RESUME_OPTIONS);
+    const early = helpOrVersion(values, RESUME_USAGE, io, json);
+    if (early !== undefined) {
+      return early;
+    }
+    const result = await self.resumeSending({ configurationSet: values['configuration-set'], region: values.region, timeout: values.timeout }, { wait: waitNotes(io) });
+    // No such configuration set is a result, not an error: the result, with exit code 3.
+    io.out(json ? toJson(result) : formatResume(result));
+    return result.action === 'NOT_FOUND' ? ExitCode.NOT_READY : ExitCode.OK;
+  },
+};

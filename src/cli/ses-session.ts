@@ -14,10 +14,17 @@ export type SesFailure = (error: unknown, region: string) => ApiFailure;
 
 export class SesSession {
   /**
-   * Opens a session whose deadline is `timeoutMs` from now. Throws
-   * InvalidInput if no Region is given or configured.
+   * Opens a session whose deadline is `timeoutMs` after `startedAt` (now by
+   * default: a command that calls AWS before, or opens several sessions,
+   * passes when it started, so that --timeout bounds the whole command).
+   * Throws InvalidInput if no Region is given or configured.
    */
-  public static async open(region: string | undefined, timeoutMs: number, onWait?: (wait: PacerWait) => void): Promise<SesSession> {
+  public static async open(
+    region: string | undefined,
+    timeoutMs: number,
+    onWait?: (wait: PacerWait) => void,
+    startedAt: number = SYSTEM_CLOCK.now(),
+  ): Promise<SesSession> {
     // No single call waits longer than the command may.
     const client = createSesClient({ region, requestTimeoutMs: Math.min(10_000, timeoutMs) });
     let resolved: string;
@@ -27,7 +34,7 @@ export class SesSession {
       client.destroy();
       throw new InvalidInput(['No AWS Region: pass --region (e.g. --region us-east-1) or set AWS_REGION.']);
     }
-    return new SesSession(client, resolved, timeoutMs, onWait);
+    return new SesSession(client, resolved, timeoutMs, startedAt, onWait);
   }
 
   /** When the command must have finished (ms since the epoch, on SYSTEM_CLOCK). */
@@ -41,9 +48,10 @@ export class SesSession {
     private readonly client: ReturnType<typeof createSesClient>,
     public readonly region: string,
     private readonly timeoutMs: number,
+    startedAt: number,
     onWait?: (wait: PacerWait) => void,
   ) {
-    this.deadline = SYSTEM_CLOCK.now() + timeoutMs;
+    this.deadline = startedAt + timeoutMs;
     // The pacer starts no call after the deadline; within() ends what is in flight then.
     this.pacer = new AdaptivePacer(SYSTEM_CLOCK, {
       onWait: (wait) => {

@@ -2,10 +2,13 @@
  * `ses-byoip status`: where the 256 addresses of a range are in the account,
  * read through the SES v2 API, and whether the range is ready to deploy.
  */
-import { DeadlinePassed, parseTimeout, withDeadline } from './deadline';
-import { ApiFailure, InvalidInput } from './errors';
+import { Command, COMMON, helpOrVersion, parse, toJson, waitNotes } from './command';
+import { DeadlinePassed, parseTimeout, TIMEOUT_USAGE, withDeadline } from './deadline';
+import { ApiFailure, ExitCode, InvalidInput } from './errors';
 import { REGION } from './request';
 import { SesSession } from './ses-session';
+// Through the module's exports, so that a test can replace readStatus (jest.spyOn).
+import * as self from './status';
 import { OutOfTime, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { assess, someOf } from '../handler/planner';
 import { addressesOfBlocks, DEFAULT_POOL } from '../handler/resource-properties';
@@ -472,3 +475,58 @@ function apiFailure(error: unknown, region: string): ApiFailure {
   }
   return new ApiFailure(`Could not read the dedicated IPs of the account in ${region}: ${message}`);
 }
+
+const STATUS_USAGE = `Usage: ses-byoip status --cidr <range> [--region <region>] [--pool <name> [--addresses <blocks>]] [--timeout <seconds>] [--json]
+
+Reads the dedicated IPs of the account (AWS credentials, Region and endpoint
+as for the AWS CLI and SDK) and shows how many of the range's 256 addresses
+are provisioned, in which pools, with what warm-up, and whether the range is
+ready to deploy.
+
+Options:
+  --cidr <range>      the /24, as a.b.c.0/24
+  --region <region>   the Region to look in (default: the SDK's, e.g. AWS_REGION)
+  --pool <name>       the pool the range is meant for (its addresses there count as deployed)
+  --addresses <blocks>
+                      with --pool, for a range split between pools: that pool's part,
+                      as its ByoipSendingPool's addresses (CIDR blocks inside --cidr,
+                      /24 to /32, comma-separated, e.g. a.b.c.0/27,a.b.c.64/26); the
+                      verdict is then about these addresses only
+  ${TIMEOUT_USAGE}
+  --json              print the status (ready or not), or the error, as JSON
+  --version           print the version
+  -h, --help          show this help
+
+Exit codes: 0 ready (or already in --pool), 1 unexpected error, 2 invalid input
+            (including no AWS Region), 3 not ready, 4 SES could not be read
+            (credentials, permissions, network, or --timeout passed).
+`;
+
+const STATUS_OPTIONS = {
+  ...COMMON,
+  cidr: { type: 'string' },
+  region: { type: 'string' },
+  pool: { type: 'string' },
+  addresses: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+/** `ses-byoip status`: where the range's addresses are, and whether it is ready to deploy. */
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show where the 256 addresses of a range are in your account, and whether it is ready to deploy',
+  run: async (args, io, json) => {
+    const { values } = parse(args, STATUS_OPTIONS);
+    const early = helpOrVersion(values, STATUS_USAGE, io, json);
+    if (early !== undefined) {
+      return early;
+    }
+    const result = await self.readStatus(values, {
+      page: (n) => io.err(`ses-byoip: read ${n} dedicated IPs of the account so far\n`),
+      wait: waitNotes(io),
+    });
+    // Not ready is a result, not an error: the status, with exit code 3.
+    io.out(json ? toJson(result) : formatStatus(result));
+    return result.ready ? ExitCode.OK : ExitCode.NOT_READY;
+  },
+};

@@ -1,9 +1,13 @@
-import { readFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
 import { cli, CliRun } from './run-cli';
+import { ByoipSendingPool } from '../../src';
 import * as dnsCommand from '../../src/cli/dns';
 import { ErrorJson, ExitCode } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
+import * as planCommand from '../../src/cli/plan';
 import * as requestCommand from '../../src/cli/request';
 import * as resumeCommand from '../../src/cli/resume';
 import * as statusCommand from '../../src/cli/status';
@@ -52,6 +56,38 @@ function readmeExitCodes(): Array<{ code: number; name: string; commands: string
   }));
 }
 
+/** An app synthesized once: stack Mail (account 111122223333, us-east-1) with pool mail for the whole RANGE. */
+let planApp: { dir: string; template: object } | undefined;
+const planRoot = mkdtempSync(path.join(os.tmpdir(), 'main-test-'));
+afterAll(() => rmSync(planRoot, { recursive: true, force: true }));
+function synthesizedApp(): { dir: string; template: object } {
+  if (!planApp) {
+    const dir = path.join(planRoot, 'cdk.out');
+    const app = new App({ outdir: dir });
+    new ByoipSendingPool(new Stack(app, 'Mail', { env: { account: '111122223333', region: 'us-east-1' } }), 'Pool', { cidr: RANGE, dedicatedIpPoolName: 'mail' });
+    app.synth();
+    planApp = { dir, template: JSON.parse(readFileSync(path.join(dir, 'Mail.template.json'), 'utf8')) };
+  }
+  return planApp;
+}
+
+/** Stack Mail of synthesizedApp() deployed, its range in pool mail. */
+function deployedApp(ep: LocalSesEndpoint): string {
+  const { dir, template } = synthesizedApp();
+  const resources = (template as { Resources: Record<string, { Type: string }> }).Resources;
+  const id = (type: string) => Object.keys(resources).find((logicalId) => resources[logicalId].Type === type)!;
+  ep.createPool('mail');
+  ep.provisionRange(RANGE, { pool: 'mail' });
+  ep.setStack('arn:aws:cloudformation:us-east-1:111122223333:stack/Mail/00000000-0000-0000-0000-000000000000', {
+    template,
+    resources: [
+      { logicalId: id('AWS::SES::DedicatedIpPool'), physicalId: 'mail', type: 'AWS::SES::DedicatedIpPool' },
+      { logicalId: id('Custom::SesByoipPoolAddresses'), physicalId: `mail|${RANGE}`, type: 'Custom::SesByoipPoolAddresses' },
+    ],
+  });
+  return dir;
+}
+
 /** The exit codes a help text lists, in its "Exit codes:" paragraph. */
 function helpExitCodes(help: string): number[] {
   const paragraph = help.slice(help.indexOf('Exit codes:'));
@@ -65,11 +101,12 @@ describe('exit codes: README, --help and the code agree', () => {
   });
 
   test.each([
-    [[], ['request', 'status', 'dns', 'resume']],
+    [[], ['request', 'status', 'dns', 'resume', 'plan']],
     [['request'], ['request']],
     [['status'], ['status']],
     [['dns'], ['dns']],
     [['resume'], ['resume']],
+    [['plan'], ['plan']],
   ])('the --help of %j lists the exit codes README gives it', async (command, commands) => {
     const { code, stdout } = await inProcess([...command, '--help']);
     expect(code).toBe(0);
@@ -141,9 +178,29 @@ describe('exit codes: README, --help and the code agree', () => {
         return cli(['resume', '--configuration-set', 'transactional', ...json], ep.clientEnv());
       },
     },
+    plan: {
+      // Deployed and in sync: nothing would move.
+      [ExitCode.OK]: (ep, json) => cli(['plan', '--app', deployedApp(ep), ...json], ep.clientEnv()),
+      [ExitCode.UNEXPECTED]: (_, json) => {
+        jest.spyOn(planCommand, 'readPlan').mockRejectedValue(new TypeError('a bug'));
+        return inProcess(['plan', '--app', synthesizedApp().dir, ...json]);
+      },
+      [ExitCode.INVALID_INPUT]: (_, json) => cli(['plan', '--app', path.join(planRoot, 'missing'), ...json]),
+      // The range is not provisioned: the deploy would fail, a result.
+      [ExitCode.NOT_READY]: (ep, json) => cli(['plan', '--app', synthesizedApp().dir, ...json], ep.clientEnv()),
+      [ExitCode.API_FAILURE]: (ep, json) => {
+        ep.failWhen(() => ({ status: 403, errorType: 'AccessDeniedException', message: 'Not authorized' }));
+        return cli(['plan', '--app', synthesizedApp().dir, ...json], ep.clientEnv());
+      },
+      // Not deployed: the deploy would fill the pool, a result.
+      [ExitCode.MOVES_PENDING]: (ep, json) => {
+        ep.provisionRange(RANGE);
+        return cli(['plan', '--app', synthesizedApp().dir, ...json], ep.clientEnv());
+      },
+    },
   };
 
-  test.each(['request', 'status', 'dns', 'resume'])('%s: README documents exactly the exit codes the tests below reach', (command) => {
+  test.each(['request', 'status', 'dns', 'resume', 'plan'])('%s: README documents exactly the exit codes the tests below reach', (command) => {
     const documented = readmeExitCodes().filter((row) => row.commands.includes(command)).map((row) => row.code);
     expect(Object.keys(SCENARIOS[command]).map(Number)).toEqual(documented);
   });
@@ -162,7 +219,7 @@ describe('exit codes: README, --help and the code agree', () => {
       test('as text (a failure: nothing on stdout, one line per problem on stderr)', async () => {
         const run = await SCENARIOS[command][code](ep, []);
         expect(run.code).toBe(code);
-        if (name === 'OK' || name === 'NOT_READY') {
+        if (name === 'OK' || name === 'NOT_READY' || name === 'MOVES_PENDING') {
           expect(run.stdout).not.toBe('');
         } else {
           expect(run.stdout).toBe('');
@@ -174,7 +231,7 @@ describe('exit codes: README, --help and the code agree', () => {
         const run = await SCENARIOS[command][code](ep, ['--json']);
         expect(run.code).toBe(code);
         const document = JSON.parse(run.stdout);
-        if (name === 'OK' || name === 'NOT_READY') {
+        if (name === 'OK' || name === 'NOT_READY' || name === 'MOVES_PENDING') {
           expect(document.error).toBeUndefined();
         } else {
           const problems = problemLines(run.stderr);
@@ -190,8 +247,9 @@ describe('with --json, failures are JSON on stdout', () => {
     [['status', '--json', '--cidr'], /^Option '--cidr <value>' argument missing/],
     [['status', '--cidr', '--json'], /^Option '--cidr' argument is ambiguous/],
     [['status', RANGE, '--json'], /^Unexpected argument '8\.8\.8\.0\/24'/],
-    [['deploy', '--json'], /^Unknown command "deploy": use "request", "status" or "dns" for a range, or "resume" for a paused configuration set \(see ses-byoip --help\)\./],
-    [['--json'], /^No command: use "request", "status" or "dns" for a range, or "resume" for a paused configuration set \(see ses-byoip --help\)\./],
+    [['deploy', '--json'], /^Unknown command "deploy": use "request", "status" or "dns" for a range, "resume" for a paused configuration set, or "plan" for what cdk deploy would move \(see ses-byoip --help\)\./],
+    [['--json'], /^No command: use "request", "status" or "dns" for a range, "resume" for a paused configuration set, or "plan" for what cdk deploy would move \(see ses-byoip --help\)\./],
+    [['--json', 'plan'], /^Give the command first, then its options: ses-byoip plan \[options\]/],
     [['--json', 'dns', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip dns \[options\]/],
     [['dns', '--cidr', RANGE, '--resolver', '127.0.0.1', '--timeout', '1', '--timeout', '2', '--json'], /^--timeout is given 2 times/],
     [['--json', 'status', '--cidr', RANGE], /^Give the command first, then its options: ses-byoip status \[options\]/],
@@ -343,7 +401,7 @@ describe('request: warnings and the signature placeholder', () => {
 });
 
 describe('--version', () => {
-  test.each([[['--version']], [['request', '--version']], [['status', '--version']], [['dns', '--version']], [['resume', '--version']]])('%j prints the package\'s version, from the bundle', async (args) => {
+  test.each([[['--version']], [['request', '--version']], [['status', '--version']], [['dns', '--version']], [['resume', '--version']], [['plan', '--version']]])('%j prints the package\'s version, from the bundle', async (args) => {
     const { code, stdout, stderr } = await cli(args);
     expect(stdout).toBe(`${PACKAGE_VERSION}\n`);
     expect(stderr).toBe('');
