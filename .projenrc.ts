@@ -105,7 +105,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // The handler and the CLI ship as bundles (assets/); their compiled sources
 // would need the AWS SDK, which is not a dependency. (After jsii's own
 // patterns, which include all of lib/.)
-project.npmignore?.addPatterns('/lib/cli/', '/lib/pause-sending/', '/lib/handler/*', '!/lib/handler/resource-properties.*');
+// (The construct side reads the handler's contract, and the tag keys of its memory.)
+project.npmignore?.addPatterns('/lib/cli/', '/lib/pause-sending/', '/lib/handler/*', '!/lib/handler/resource-properties.*', '!/lib/handler/pool-memory.*');
 
 // The deploy-time handler (src/handler) runs in Lambda: bundle it with the
 // AWS SDK into one file, so the version it was tested with is the one that runs.
