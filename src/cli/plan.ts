@@ -115,6 +115,12 @@ export interface PoolPlan {
   readonly waiting: readonly string[];
   /** About how long its request takes at SES's one request per second (a move each, plus the reads). */
   readonly seconds: number;
+  /**
+   * False for a request that comes after one that would fail (the stack's
+   * failsAt): cdk deploy stops and rolls back first, so its moves are shown
+   * (to fix everything at once) but not counted in the summary.
+   */
+  readonly reached: boolean;
 }
 
 /** One stack of the plan. */
@@ -347,7 +353,8 @@ export function simulatePlan(app: string, stacks: readonly StackToPlan[], states
     const context = { stack: target.stack.displayName, account: target.account, region: target.region, accountSize: state.size };
     let failsAt: string | null = null;
     for (const request of requests) {
-      const pool = planRequest(request, state, drifted.get(key)!, context, newPools);
+      const reached = failsAt === null;
+      const pool = { ...planRequest(request, state, drifted.get(key)!, context, newPools), reached };
       if (pool.blocked.length > 0 && failsAt === null) {
         failsAt = request.logicalId;
       }
@@ -399,7 +406,7 @@ function planRequest(
   drifted: Map<string, DedicatedIpState>,
   context: { readonly stack: string; readonly account: string; readonly region: string; readonly accountSize: number },
   newPools: ReadonlyMap<string, string>,
-): PoolPlan {
+): Omit<PoolPlan, 'reached'> {
   const base = { stack: context.stack, logicalId: request.logicalId };
   if (request.kind === 'Delete') {
     const moves = planRelease({ phase: 'cleanup', target: request.target }, state).map(planned);
@@ -551,7 +558,7 @@ function secondsOf(kind: 'fill' | 'cleanup' | 'drift', moves: number, accountSiz
 }
 
 function summarize(app: string, stacks: readonly StackPlan[], pools: readonly PoolPlan[]): PlanResult {
-  const deploy = pools.filter((p) => p.action !== 'drift' && p.action !== 'in-sync');
+  const deploy = pools.filter((p) => p.action !== 'drift' && p.action !== 'in-sync' && p.reached);
   const deployMoves = deploy.reduce((n, p) => n + p.moves.length, 0);
   const driftMoves = pools.filter((p) => p.action === 'drift').reduce((n, p) => n + p.moves.length, 0);
   return {
@@ -821,14 +828,20 @@ export interface DriftMoves {
 }
 
 /**
- * Checks that `--apply` may run (every pool's properties are those
- * deployed: no Create, Update or cleanup pending) and picks the drift moves
+ * Checks that `--apply` may run (every stack settled, every pool's
+ * properties those deployed: no Create, Update or cleanup pending) and picks the drift moves
  * it may make: those between pools of the stack (and the default pool).
  * An adoption (a move out of another named pool) is left out, and named.
  *
- * @throws InvalidInput when a pool has changes to deploy
+ * @throws InvalidInput when a stack is in the middle of an operation, or a pool has changes to deploy
  */
 export function driftMovesOf(result: PlanResult): DriftMoves {
+  // A stack in the middle of an operation (or stuck after one) has no settled layout to move back to.
+  const unsettled = result.stacks.filter((s) => s.status !== null && NOT_DEPLOYABLE.test(s.status));
+  if (unsettled.length > 0) {
+    throw new InvalidInput(unsettled.map((s) => `--apply moves addresses back to the deployed layout, but stack ${s.stack} is ${s.status}: ` +
+      'its layout is not settled (CloudFormation may be moving addresses now). Wait until it is complete, then run ses-byoip plan --apply again.'));
+  }
   const pending = result.pools.filter((p) => p.action === 'create' || p.action === 'update' || p.action === 'cleanup');
   if (pending.length > 0) {
     throw new InvalidInput(pending.map((p) => `--apply only moves addresses back to the deployed layout, but pool ${displayPool(p.pool, p.newPool)} of stack ${p.stack} (${p.logicalId}) ` +
@@ -948,7 +961,8 @@ export function formatPlan(result: PlanResult): string {
         const count = pool.moves.length;
         const what = pool.action === 'drift'
           ? `drift, ${count} ${count === 1 ? 'move' : 'moves'} back pending`
-          : `${pool.action} (${pool.why}), ${count === 0 ? 'nothing to move' : `${count} ${count === 1 ? 'move' : 'moves'}`}, ${formatDuration(pool.seconds)}`;
+          : `${pool.action} (${pool.why}), ${count === 0 ? 'nothing to move' : `${count} ${count === 1 ? 'move' : 'moves'}`}, ${formatDuration(pool.seconds)}` +
+            (pool.reached ? '' : ', not reached: the deploy fails before');
         lines.push(`${head}${what}`);
         for (const group of moveGroups(pool.moves)) {
           lines.push(`    ${group.blocks.join(' ')}  ${name(group.from)} -> ${name(group.to)}`);

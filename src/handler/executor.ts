@@ -5,6 +5,7 @@
  * handler that talks to SES; what to move, and where, is the planner's.
  */
 import { Move, someOf } from './planner';
+import { DEFAULT_POOL } from './resource-properties';
 import { AccountState, errorMessage, SesCallError, SesGateway } from './ses-client';
 
 /** Writes one line to the log. */
@@ -72,11 +73,26 @@ export class Executor {
   public async applyMoves(moves: readonly Move[], names: WriteNames): Promise<Set<string>> {
     return this.writeEach(moves.map((m) => m.address), async (address, index) => {
       const move = moves[index];
-      const answer = await this.options.ses.moveToPool(address, move.to);
+      const answer = await this.move(move);
       if (answer === 'not-found' && (move.reason === 'fill' || move.reason === 'adopt')) {
         throw new AddressGone(`SES no longer finds address ${address}${names.range ? ` of ${names.range}` : ''}, or pool ${move.to}, in ${this.options.where}.`);
       }
     }, names);
+  }
+
+  /**
+   * One move. An address that goes back to the pool it was adopted from
+   * goes to the default pool instead if that pool is gone (deleted since):
+   * it must leave a pool that may be deleted next.
+   */
+  private async move(move: Move): Promise<'moved' | 'not-found'> {
+    // (A pool an address was adopted from is no new pool: if SES does not find it, it is gone.)
+    const answer = await this.options.ses.moveToPool(move.address, move.to, move.reason !== 'restore');
+    if (answer === 'not-found' && move.reason === 'restore' && move.to !== DEFAULT_POOL) {
+      this.options.log(`${move.address} cannot go back to pool ${move.to} (SES does not find it, or the address): releasing it to ${DEFAULT_POOL}`);
+      return this.options.ses.moveToPool(move.address, DEFAULT_POOL);
+    }
+    return answer;
   }
 
   /** Sets the warm-up of each address to `percentage`, as applyMoves does its moves. */
@@ -104,7 +120,7 @@ export class Executor {
       let movedThisPass = 0;
       for (const [index, move] of moves.entries()) {
         this.options.checkDeadline();
-        if ((await ses.moveToPool(move.address, move.to)) === 'moved') {
+        if ((await this.move(move)) === 'moved') {
           movedThisPass++;
         }
         this.progress('moved out', index + 1, moves.length, move.from);

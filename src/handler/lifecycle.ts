@@ -355,7 +355,7 @@ async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse
     warn(change, inv, problem);
   }
 
-  if (change.phase === 'rollback' && previous && previous.cidr !== cidr) {
+  if (change.phase !== 'forward' && previous && previous.cidr !== cidr) {
     await releaseUndone(change, exec, inv);
   }
 
@@ -387,11 +387,9 @@ async function fill(change: Change, inv: Invocation): Promise<IsCompleteResponse
  *   puts them back); read only when the properties allow adopting;
  * - rollback or unknown: what the update being undone adopted into this
  *   pool, if the record is of the very change this update reverses;
- * - rollback: also what the stack's other pools of the range adopted in the
- *   operation being undone (their record is of the properties they have
- *   now): this pool's rollback may not take those from them, since the
- *   sibling that adopted them may get no request of its own (a sibling
- *   added by the update is only deleted, after this rollback).
+ * - rollback: also what the pools of the range that the update being undone
+ *   added adopted in it: this pool's rollback may not take those from them,
+ *   since such a sibling gets no request but its DELETE, after this rollback.
  * Returns the pool's tags (forward), for recordAdoption.
  */
 async function recallAdoption(change: Change, exec: Executor): Promise<Readonly<Record<string, string>> | undefined> {
@@ -415,7 +413,10 @@ async function recallAdoption(change: Change, exec: Executor): Promise<Readonly<
     }
   }
   if (phase === 'rollback') {
-    for (const sibling of siblingPools(settings, previous)) {
+    // Only the siblings that the undone update added (or renamed): their pools, and so their records, are its own.
+    // A sibling that was there before may hold a record of an earlier deploy, whose addresses are its own now.
+    const before = new Set(siblingPools(settings));
+    for (const sibling of siblingPools(settings, previous).filter((pool) => !before.has(pool))) {
       const tags = await exec.readMemory(sibling) ?? {};
       const record = readAdoption(tags);
       if (record && record.to === readApplied(tags)?.now) {
@@ -459,6 +460,7 @@ async function recordAdoption(
     operation: operationId(event.RequestId),
     from: previous && fingerprint(previous),
     to: fingerprint(settings),
+    range: settings.cidr,
     sources,
   });
   try {
@@ -473,7 +475,8 @@ async function recordAdoption(
     }
     throw new Error(`Where the ${adoptions.length} addresses to adopt come from (${someOf(adoptions.map((m) => `${m.address} in ${m.from}`), 3)}) ` +
       `could not be recorded on pool ${settings.poolName} (${errorMessage(error)}), so none was taken: a failure or a rollback could not put them back. ` +
-      'Check that the handler\'s role may tag the pool (ses:TagResource), then deploy again.');
+      `Check that the handler's role may tag the pool (ses:TagResource) and that the pool has room for ${Object.keys(record).length} more tags ` +
+      '(SES allows 50 per resource), then deploy again.');
   }
   change.adopted = sources;
   inv.log(`recorded on pool ${settings.poolName} where ${sources.size} adopted addresses come from (${[...new Set(sources.values())].join(', ')})`);
@@ -496,7 +499,7 @@ async function releaseUndone(change: Change, exec: Executor, inv: Invocation): P
       `(\`ses-byoip status --cidr ${undone.cidr} --pool ${undone.poolName}\` lists them).`);
     return;
   }
-  inv.log(`rollback: releasing what the undone update left of ${undone.cidr} in pool ${undone.poolName}`);
+  inv.log(`${change.phase === 'rollback' ? 'rollback' : 'possible rollback'}: releasing what the undone update left of ${undone.cidr} in pool ${undone.poolName}`);
   try {
     let firstPass = true;
     await exec.reconcile(`${undone.cidr} in pool ${undone.poolName}`, (state) => {

@@ -15,7 +15,7 @@
  * - warmupToWrite: ALREADY_WARM.
  */
 import { Adoptions } from './pool-memory';
-import { addressesOfBlocks, DEFAULT_POOL, PoolAddressesSettings, PoolAndRange } from './resource-properties';
+import { addressesOfBlocks, DEFAULT_POOL, physicalIdOf, PoolAddressesSettings, PoolAndRange } from './resource-properties';
 import type { AccountState } from './ses-client';
 import { Ipv4Range } from '../range/ipv4-cidr';
 import { checkRange } from '../rules/range-rules';
@@ -92,7 +92,7 @@ export function classifyUpdate(facts: UpdateFacts): 'forward' | 'rollback' | 'un
     return facts.stackStatus === UPDATE_ROLLBACK ? 'rollback' : 'forward';
   }
   const { previous, physicalId, applied, fingerprints } = facts;
-  if (previous !== undefined && physicalId !== undefined && `${previous.poolName}|${previous.cidr}` !== physicalId) {
+  if (previous !== undefined && physicalId !== undefined && physicalIdOf(previous) !== physicalId) {
     return 'rollback';
   }
   if (applied && fingerprints) {
@@ -311,11 +311,14 @@ export interface UndonePlan {
  * filled its range (`previous`) and failed, so CloudFormation never recorded
  * its physical ID and no DELETE will ever come for it. Once the range being
  * restored is back in the pool, what the failed update left of its range in
- * its pool is released. Empty if the rollback keeps the range.
+ * its pool is released (what it adopted, back where it came from). The same
+ * for an update that may be a rollback (unknown): if it is a revert instead,
+ * the DELETE that follows finds nothing left to release. Empty if the
+ * update keeps the range.
  */
 export function planUndone(request: FillRequest, state: AccountState): UndonePlan {
   const { settings, previous } = request;
-  if (request.phase !== 'rollback' || !previous || previous.cidr === settings.cidr) {
+  if (request.phase === 'forward' || !previous || previous.cidr === settings.cidr) {
     return { back: true, moves: [] };
   }
   const addresses = addressesOfBlocks(acceptedRange(settings.cidr), settings.addresses);

@@ -6,7 +6,7 @@
  *   applied to the pool, and of those applied before them. A rollback of an
  *   update brings back properties that were applied before, which tells it
  *   from a forward update when the stack's status cannot be read.
- * - `cdk-ses-byoip:adopted`, `cdk-ses-byoip:adopted.2` ...: the addresses an
+ * - `cdk-ses-byoip:adopted`, `.map`, `.names` ...: the addresses an
  *   operation took from other pools (adoptAddressesFromOtherPools), and from
  *   which, written before the first of them moves, so that a failure, a
  *   rollback or the DELETE of a creation rolled back puts them back there.
@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PoolAddressesSettings } from './resource-properties';
-import { fewestBlocks, ipv4ToNumber, rangeOf } from '../range/ipv4-cidr';
+import { formatIpv4, ipv4ToNumber, rangeOf } from '../range/ipv4-cidr';
 
 /** The tag that holds the fingerprints of the properties last applied, and before them. */
 export const APPLIED_TAG = 'cdk-ses-byoip:applied';
@@ -76,81 +76,85 @@ export interface AdoptionRecord {
   readonly from?: string;
   /** Fingerprint of the properties the operation applied. */
   readonly to: string;
+  /** The /24 the addresses belong to (a pool takes from one range). */
+  readonly range: string;
   /** Address -> the pool it was taken from. */
   readonly sources: Adoptions;
 }
 
+/** The symbols of the map: one per source pool (SES allows 50 pools per account and Region). */
+const SYMBOLS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+/** In the map, an address that was not adopted. */
+const NOT_ADOPTED = '.';
+
 /**
- * The tags of an adoption record: `op=<id> from=<fp> to=<fp>` then, per
- * source pool, `<pool>=<block>+<block>...` (a long one split into several
- * such words), the words packed into as few tags as they fit (ADOPTED_TAG,
- * then ADOPTED_TAG.2 ...): 256 scattered addresses take about 18.
+ * The tags of an adoption record, three for most (at most 2 + the source
+ * pools' names / 256 characters):
+ * - ADOPTED_TAG: `op=<id> from=<fp> to=<fp> range=<cidr> names=<n>`;
+ * - ADOPTED_TAG.map: one character per address of the /24, in order: `.`
+ *   for one not adopted, else the symbol of the pool it came from;
+ * - ADOPTED_TAG.names, .names.2 ... (n tags): the pools' names, space
+ *   separated, in the order of their symbols.
+ * The count in the first tag bounds what is read, so a key left over from
+ * a longer record is never taken for part of this one.
  */
 export function adoptionTags(record: AdoptionRecord): Record<string, string> {
-  const byPool = new Map<string, number[]>();
+  const range = rangeOf(record.range);
+  const pools = [...new Set(record.sources.values())].sort();
+  if (pools.length > SYMBOLS.length) {
+    throw new Error(`cannot record addresses adopted from ${pools.length} pools: at most ${SYMBOLS.length}`);
+  }
+  const map = Array.from({ length: range.size }, () => NOT_ADOPTED);
   for (const [ip, pool] of record.sources) {
-    byPool.set(pool, [...byPool.get(pool) ?? [], ipv4ToNumber(ip)]);
+    map[ipv4ToNumber(ip) - range.network] = SYMBOLS[pools.indexOf(pool)];
   }
-  const words = [`op=${record.operation}`, `from=${record.from ?? NONE}`, `to=${record.to}`];
-  for (const [pool, numbers] of [...byPool].sort(([a], [b]) => a.localeCompare(b))) {
-    let word = '';
-    for (const block of fewestBlocks(numbers).map(String)) {
-      if (word !== '' && word.length + 1 + block.length <= MAX_TAG_VALUE) {
-        word += `+${block}`;
-      } else {
-        if (word !== '') {
-          words.push(word);
-        }
-        word = `${pool}=${block}`;
-      }
-    }
-    words.push(word);
-  }
-  const values: string[] = [];
-  for (const word of words) {
-    const last = values.length - 1;
-    if (last >= 0 && values[last].length + 1 + word.length <= MAX_TAG_VALUE) {
-      values[last] += ` ${word}`;
+  const names: string[] = [];
+  for (const pool of pools) {
+    const last = names.length - 1;
+    if (last >= 0 && names[last].length + 1 + pool.length <= MAX_TAG_VALUE) {
+      names[last] += ` ${pool}`;
     } else {
-      values.push(word);
+      names.push(pool);
     }
   }
-  return Object.fromEntries(values.map((value, i) => [adoptedKey(i), value]));
+  return {
+    [ADOPTED_TAG]: `op=${record.operation} from=${record.from ?? NONE} to=${record.to} range=${record.range} names=${names.length}`,
+    [`${ADOPTED_TAG}.map`]: map.join(''),
+    ...Object.fromEntries(names.map((value, i) => [namesKey(i), value])),
+  };
 }
 
 /** The adoption record in `tags`, or undefined if there is none (or it is damaged: then it is not trusted). */
 export function readAdoption(tags: Readonly<Record<string, string>>): AdoptionRecord | undefined {
-  const words: string[] = [];
-  for (let i = 0; tags[adoptedKey(i)] !== undefined; i++) {
-    words.push(...tags[adoptedKey(i)].split(' ').filter(Boolean));
-  }
-  const [op, from, to, ...entries] = words;
-  if (!op?.startsWith('op=') || !from?.startsWith('from=') || !to?.startsWith('to=')) {
+  const header = /^op=(\S+) from=(\S+) to=(\S+) range=(\S+) names=(\d{1,2})$/.exec(tags[ADOPTED_TAG] ?? '');
+  if (!header) {
     return undefined;
   }
+  const [, operation, from, to, cidr, count] = header;
+  let range;
+  try {
+    range = rangeOf(cidr);
+  } catch {
+    return undefined;
+  }
+  const map = tags[`${ADOPTED_TAG}.map`] ?? '';
+  const pools = Array.from({ length: Number(count) }, (_, i) => tags[namesKey(i)]);
+  if (range.prefixLength !== 24 || map.length !== range.size || pools.some((value) => value === undefined)) {
+    return undefined;
+  }
+  const names = pools.flatMap((value) => value!.split(' ').filter(Boolean));
   const sources = new Map<string, string>();
-  for (const entry of entries) {
-    const [pool, blocks, ...rest] = entry.split('=');
-    if (rest.length > 0 || !pool || !blocks) {
+  for (let i = 0; i < map.length; i++) {
+    if (map[i] === NOT_ADOPTED) {
+      continue;
+    }
+    const pool = names[SYMBOLS.indexOf(map[i])];
+    if (pool === undefined) {
       return undefined;
     }
-    for (const block of blocks.split('+')) {
-      let addresses: string[] = [];
-      try {
-        const parsed = rangeOf(block);
-        // A range's addresses come in blocks of a /24 at most.
-        addresses = parsed.prefixLength >= 24 ? parsed.addresses() : [];
-      } catch {
-        // A damaged record is not trusted.
-      }
-      if (addresses.length === 0) {
-        return undefined;
-      }
-      addresses.forEach((ip) => sources.set(ip, pool));
-    }
+    sources.set(formatIpv4(range.network + i), pool);
   }
-  const fromValue = from.slice('from='.length);
-  return { operation: op.slice('op='.length), from: fromValue === NONE ? undefined : fromValue, to: to.slice('to='.length), sources };
+  return { operation, from: from === NONE ? undefined : from, to, range: cidr, sources };
 }
 
 /** The keys of the adoption record's tags in `tags`, to remove them. */
@@ -158,8 +162,8 @@ export function adoptionTagKeys(tags: Readonly<Record<string, string>>): string[
   return Object.keys(tags).filter((key) => key === ADOPTED_TAG || key.startsWith(`${ADOPTED_TAG}.`));
 }
 
-function adoptedKey(index: number): string {
-  return index === 0 ? ADOPTED_TAG : `${ADOPTED_TAG}.${index + 1}`;
+function namesKey(index: number): string {
+  return index === 0 ? `${ADOPTED_TAG}.names` : `${ADOPTED_TAG}.names.${index + 1}`;
 }
 
 function isFingerprint(text: string | undefined): text is string {

@@ -111,14 +111,16 @@ export class SesGateway {
 
   /**
    * Moves one address into `pool` (DEFAULT_POOL releases it from its pool).
+   * @param poolMayBeNew false for a pool that existed before the operation
+   *   (e.g. one an address was adopted from): NotFound then gets no grace
    * @returns 'not-found' if SES does not know the address (or the pool)
    */
-  public async moveToPool(ip: string, pool: string): Promise<'moved' | 'not-found'> {
+  public async moveToPool(ip: string, pool: string, poolMayBeNew = true): Promise<'moved' | 'not-found'> {
     try {
       const send = () => this.client.send(new PutDedicatedIpInPoolCommand({ Ip: ip, DestinationPoolName: pool }));
       // A named pool may be too new for SES to find (the default pool always
       // exists); an address that SES names as not found is simply gone.
-      const notFoundMayPass = (error: unknown) => pool !== DEFAULT_POOL && !errorMessage(error).includes(ip);
+      const notFoundMayPass = (error: unknown) => poolMayBeNew && pool !== DEFAULT_POOL && !errorMessage(error).includes(ip);
       await this.call(`PutDedicatedIpInPool ${ip} into ${pool}`, send, { write: true, notFoundMayPass, permission: `into pool ${pool}` });
     } catch (error) {
       if (error instanceof SesCallError && errorName(error.cause) === 'NotFoundException') {

@@ -16,7 +16,7 @@ import { main } from '../../src/cli/main';
 import { cloudFormationRequests, PlanResult } from '../../src/cli/plan';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { SimulatedStack, TemplateJson } from '../support/cloudformation-deploy';
-import { deployWorld, RANGE } from '../support/deploy-harness';
+import { deployWorld, RANGE, STACK_ID } from '../support/deploy-harness';
 import { DEFAULT_POOL, LocalSesEndpoint } from '../support/local-ses-endpoint';
 
 // A ceiling for a slow machine, not a timing assertion.
@@ -345,6 +345,15 @@ describe('drift', () => {
     expect(code).toBe(5);
   });
 
+  test.each(['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'])('--apply refuses, before it moves anything, while the stack is %s', async (status) => {
+    ep.setStackStatus(STACK_ID, status);
+    ep.resetCalls();
+    const { code, stderr } = await plan('--app', app.dir, '--apply', '--yes');
+    expect(stderr).toContain(`ses-byoip: --apply moves addresses back to the deployed layout, but stack Mail is ${status}: its layout is not settled`);
+    expect(movesMade()).toEqual([]);
+    expect(code).toBe(2);
+  });
+
   test('--apply refuses, before it moves anything, when a pool has changes to deploy', async () => {
     ep.resetCalls();
     const changed = split(['0/25'], ['128/26']);
@@ -419,6 +428,20 @@ describe('blocked', () => {
     expect(result.stacks[0].failsAt).toBe(result.pools[1].logicalId);
     expect(run.code).toBe(3);
   });
+
+  test('the pools after the one that would fail are shown, but not reached: their moves are not counted', async () => {
+    ep.removeAddress(block('5'));
+    const app = synth((stack) => {
+      new ByoipSendingPool(stack, 'Transactional', { cidr: RANGE, addresses: [block('0/25')], dedicatedIpPoolName: 'transactional' });
+      new ByoipSendingPool(stack, 'Marketing', { cidr: RANGE, addresses: [block('128/25')], dedicatedIpPoolName: 'marketing' });
+    });
+    const { run, result } = await planJson('--app', app.dir);
+    expect(result.pools.map((p) => [p.pool, p.reached, p.moves.length])).toEqual([['transactional', true, 0], ['marketing', false, 128]]);
+    expect(result.summary).toMatchObject({ blocked: 1, moves: 0, deployMoves: 0 });
+    const { stdout } = await plan('--app', app.dir);
+    expect(stdout).toContain(`  marketing ${block('128/25')} (of ${RANGE}): create (new), 128 moves, ~2 min 16 s, not reached: the deploy fails before`);
+    expect(run.code).toBe(3);
+  });
 });
 
 describe('--json', () => {
@@ -442,6 +465,7 @@ describe('--json', () => {
         waiting: [],
         // No move: the reads of onEvent and isComplete (3 pages of 100 each), and the record of the properties on the pool.
         seconds: 7,
+        reached: true,
       },
       expect.objectContaining({
         stack: 'Mail',

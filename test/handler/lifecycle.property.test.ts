@@ -70,16 +70,18 @@ type Step =
     readonly template: StackTemplate;
     readonly failWriteAt?: number;
     readonly laterResourceFails: boolean;
+    readonly otherResourceFailsAfter?: number;
     readonly statusReadable: boolean;
     readonly rollbackFaults: boolean;
   }
-  | { readonly kind: 'drift'; readonly cidr: string; readonly index: number; readonly to: typeof LEGACY | typeof DEFAULT_POOL };
+  | { readonly kind: 'drift'; readonly cidr: string; readonly index: number; readonly size: number; readonly to: typeof LEGACY | typeof DEFAULT_POOL };
 
 const deploys: fc.Arbitrary<Step> = fc.record({
   kind: fc.constant('deploy' as const),
   template: templates,
   failWriteAt: fc.option(fc.integer({ min: 1, max: 300 }), { freq: 2, nil: undefined }),
   laterResourceFails: fc.nat(5).map((n) => n === 0),
+  otherResourceFailsAfter: fc.option(fc.nat(2), { freq: 4, nil: undefined }),
   statusReadable: fc.nat(3).map((n) => n !== 0),
   rollbackFaults: fc.nat(7).map((n) => n === 0),
 });
@@ -87,6 +89,7 @@ const drifts: fc.Arbitrary<Step> = fc.record({
   kind: fc.constant('drift' as const),
   cidr: fc.constantFrom(R1, R2),
   index: fc.nat(255),
+  size: fc.constantFrom(1, 1, 16, 64),
   to: fc.constantFrom(LEGACY, DEFAULT_POOL),
 });
 const scenarios = fc.record({
@@ -131,14 +134,14 @@ async function play(scenario: Scenario): Promise<void> {
   for (const step of scenario.steps) {
     const before = ses.layout();
     if (step.kind === 'drift') {
-      const ip = ADDRESSES[step.cidr][step.index];
-      ses.addresses.get(ip)!.pool = step.to;
+      ADDRESSES[step.cidr].slice(step.index, step.index + step.size).forEach((ip) => (ses.addresses.get(ip)!.pool = step.to));
       continue;
     }
     const prev = stack.deployed?.template;
     const result = await stack.deploy(step.template, {
       failWriteAt: step.failWriteAt,
       laterResourceFails: step.laterResourceFails,
+      otherResourceFailsAfter: step.otherResourceFailsAfter,
       statusReadable: step.statusReadable,
       rollbackFaults: step.rollbackFaults ? (n) => n % 3 === 1 : undefined,
     });
@@ -178,16 +181,18 @@ async function play(scenario: Scenario): Promise<void> {
         }
       }
     } else {
+      const created = result.called.filter((o) => o.kind === 'Create').map((o) => step.template.pools.find((p) => p.logical === o.logical)!);
       for (const cidr of [R1, R2]) {
         for (const ip of ADDRESSES[cidr]) {
           const was = before.get(ip)!;
           const now = after.get(ip)!;
           const claimed = now === claimant(prev, ip)?.name;
           const healed = was === DEFAULT_POOL && claimed;
-          // Without the stack's status, a DELETE cannot tell the undoing of a creation from a cleanup (what
-          // the created pool adopted goes to the default pool, as on a destroy), and an update cannot tell its
-          // rollback from a revert (an adopted address may go to the pool that claims it).
-          const unknowable = !step.statusReadable && (now === DEFAULT_POOL || claimed);
+          // Without the stack's status, a DELETE cannot tell the undoing of a creation from a cleanup (what a
+          // pool created by the deploy adopted goes to the default pool, as on a destroy), and an update cannot
+          // tell its rollback from a revert (what a pool added by the deploy adopted may go to the pool that claims it).
+          const adoptedByCreated = created.some((p) => p.adopt && claimant({ cidr: step.template.cidr, pools: [p] }, ip) !== undefined);
+          const unknowable = !step.statusReadable && was !== DEFAULT_POOL && ((now === DEFAULT_POOL && adoptedByCreated) || claimed);
           if (!healed && !unknowable) {
             want(ip, was);
           }
@@ -209,4 +214,24 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
 test(`the addresses survive ${RUNS} random histories of deploys, failures, rollbacks, drift and destruction`, async () => {
   await fc.assert(fc.asyncProperty(scenarios, play), { numRuns: RUNS });
+});
+
+test('the rollback of a resize gives a sibling back what it adopted in an earlier deploy, not to the pool it came from', async () => {
+  const ses = account();
+  const low = ADDRESSES[R1].slice(0, 128);
+  low.forEach((ip) => (ses.addresses.get(ip)!.pool = LEGACY));
+  const stack = new ModelStack(ses);
+  const pool = (logical: string, blocks: string[], adopt = false): PoolSpec => ({ logical, name: `${logical.toLowerCase()}-pool`, blocks, adopt, warmup: WarmupMode.LEAVE_AS_IS });
+  // S adopts the lower half from legacy, long before the change.
+  const deployed = await stack.deploy({ cidr: R1, pools: [pool('P', ['203.0.113.128/26']), pool('Q', ['203.0.113.192/26']), pool('S', ['203.0.113.0/25'], true)] });
+  expect(deployed.succeeded).toBe(true);
+  const layout = ses.layout();
+  // P takes .0/26 from S (64 moves); Q's first move (taking .64/27 from S) is refused: the update rolls back before S is called.
+  const change = await stack.deploy({
+    cidr: R1,
+    pools: [pool('P', ['203.0.113.0/26', '203.0.113.128/26']), pool('Q', ['203.0.113.64/27', '203.0.113.192/26']), pool('S', ['203.0.113.96/27'], true)],
+  }, { failWriteAt: 65 });
+  expect(change.succeeded).toBe(false);
+  expect(change.mustNotFail).toEqual([]);
+  expect([...ses.layout()].filter(([ip, where]) => layout.get(ip) !== where)).toEqual([]);
 });

@@ -5,6 +5,7 @@
  * change, and properties the handler cannot read. Real handlers, real SDK
  * clients, a local SES v2 endpoint (which also answers DescribeStacks).
  */
+import { DeleteDedicatedIpPoolCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { isComplete, onEvent } from '../../src/handler/index';
 import { rangeOf } from '../../src/range/ipv4-cidr';
 import { WarmupMode } from '../../src/warmup-mode';
@@ -502,6 +503,19 @@ describe('11. a failed or rolled-back operation leaves every pool it took from a
     expect(ep.addressesIn('legacy')).toEqual(LEGACY);
     expect(ep.addressesIn(POOL)).toEqual([]);
     expect(ep.addressesIn(DEFAULT_POOL)).toEqual(ADDRESSES.slice(64));
+  });
+
+  test('an adopted address whose pool was deleted meanwhile goes to the default pool: the stack\'s pool must be left empty', async () => {
+    withLegacyPool();
+    ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
+    const { physicalId } = await run(request('Create', adopting()));
+    const client = new SESv2Client({ endpoint: ep.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    await client.send(new DeleteDedicatedIpPoolCommand({ PoolName: 'legacy' }));
+    ep.setStackStatus(STACK_ID, 'ROLLBACK_IN_PROGRESS');
+    await run(request('Delete', adopting(), { PhysicalResourceId: physicalId }));
+    expect(ep.addressesIn(POOL)).toEqual([]);
+    expect(ep.addressesIn(DEFAULT_POOL)).toEqual(ADDRESSES);
+    expect(logText()).toContain('203.0.113.0 cannot go back to pool legacy');
   });
 
   test('destroying the stack later releases adopted addresses to the default pool, as documented', async () => {

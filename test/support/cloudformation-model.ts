@@ -70,6 +70,8 @@ export interface DeployOptions {
   readonly failWriteAt?: number;
   /** After the pools, another resource of the stack fails: the whole update rolls back. */
   readonly laterResourceFails?: boolean;
+  /** After this many pools that got a request, another resource of the stack fails: the pools after it get none. */
+  readonly otherResourceFailsAfter?: number;
   /** Whether DescribeStacks answers (false: a permissions boundary denies it). */
   readonly statusReadable?: boolean;
   /** Refuses writes at random during the rollback too. */
@@ -105,6 +107,10 @@ export class ModelStack {
       const oldProps = old && propertiesOf(prev!.template, old);
       if (oldProps && JSON.stringify(oldProps) === JSON.stringify(newProps)) {
         continue;
+      }
+      if (called.length === options.otherResourceFailsAfter) {
+        failed = true;
+        break;
       }
       const oldPhysicalId = old ? prev!.physicalIds.get(pool.logical) : undefined;
       const event = oldProps
