@@ -1,20 +1,11 @@
-import { AspectPriority, Aspects, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, IAspect, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import type { ByoipReverseDns } from './byoip-reverse-dns';
-import type { ByoipSendingPool } from './byoip-sending-pool';
 import { honourAppAcknowledgement, honourValidationsAcknowledgement } from './private/acknowledgements';
-import { quote } from './private/display';
-import { isBrandedPool, isBrandedReputationGuard, isBrandedReverseDns } from './private/pool-brand';
+import { CheckedFacts, CheckedKind, checkedKindOf, UniqueValue } from './private/checked-construct';
 import { Ipv4Range, rangeOf } from './range/ipv4-cidr';
-import type { ReputationGuard } from './reputation-guard';
-import { AddressesInput, checkAddresses, readAddresses } from './rules/address-rules';
-import { checkClaims, checkOverlappingClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, QuotaSource, RangeClaim } from './rules/app-rules';
+import { checkAddresses } from './rules/address-rules';
+import { checkClaims, checkOverlappingClaims, DEFAULT_MAX_RANGES_PER_REGION, MAX_RANGES_CONTEXT_KEY, parseContextQuota, QuotaSource, RangeClaim } from './rules/app-rules';
 import { Finding, formatFinding } from './rules/finding';
-import { checkPool, PoolFacts } from './rules/pool-rules';
-import { checkRange } from './rules/range-rules';
-import { checkThresholds } from './rules/reputation-rules';
-import { checkReverseDns, ReverseDnsFacts } from './rules/reverse-dns-rules';
-import { ByoipRuleId } from './rules/rule-id';
 
 /**
  * Properties of ByoipChecks.
@@ -62,14 +53,19 @@ export interface ByoipChecksProps {
  * the pool is created), InvalidAddresses, AddressesOutsideRange,
  * UnresolvedAddresses, OverlappingAddresses, RegionalQuota, DuplicateRange,
  * MultiRegion, ManagedScaling, UnresolvedEnvironment, UnresolvedCidr,
- * InvalidPoolName and ReservedPoolName; for a ByoipReverseDns, the range
- * rules (or UnresolvedCidr), then InvalidHostnamePattern (a token pattern is
- * one too: its names cannot be made), HostnameOutsideZone and
- * ReverseZoneMismatch. A ByoipReverseDns is not a claim on its range: it
- * takes no part in RegionalQuota, DuplicateRange or MultiRegion and needs no
- * account or Region. For a ReputationGuard, InvalidThreshold (one finding
- * per problem) and ReputationMetricsOff (a warning, added when the guard is
- * created); a guard is not a claim on any range either.
+ * InvalidPoolName, ReservedPoolName and DuplicatePoolName (a literal pool
+ * name used twice in one account and Region, reported once, on the later
+ * pool); for a ByoipReverseDns, the range rules (or UnresolvedCidr), then
+ * InvalidHostnamePattern (a token pattern is one too: its names cannot be
+ * made), HostnameOutsideZone (only when it makes the A records) and
+ * ReverseZoneMismatch, and DuplicateReverseDns (two of one range anywhere in
+ * the app, reported once, on the later one). A ByoipReverseDns is not a
+ * claim on its range: it takes no part in RegionalQuota, DuplicateRange or
+ * MultiRegion and needs no account or Region. For a ReputationGuard,
+ * InvalidThreshold (one finding per problem), and two warnings added when
+ * the guard is created: ReputationMetricsOff and DuplicateAccountAlarms (its
+ * account-wide alarms duplicate those of a guard created before it in the
+ * same account and Region); a guard is not a claim on any range either.
  *
  * One input, one rule: a range that fails its rules hides the pool's
  * `addresses`, and an entry of `addresses` gets one finding at most (a bad
@@ -90,8 +86,8 @@ export class ByoipChecks implements IAspect {
   public static readonly MAX_RANGES_PER_REGION_CONTEXT_KEY = MAX_RANGES_CONTEXT_KEY;
 
   /**
-   * Makes sure the checks run for `construct` (a ByoipSendingPool, a
-   * ByoipReverseDns or a ReputationGuard), whichever Stage it is in.
+   * Makes sure the checks run for `construct`, a checked construct (see
+   * private/checked-construct.ts), whichever Stage it is in.
    * @internal
    */
   public static _applyDefault(construct: IConstruct): void {
@@ -114,26 +110,30 @@ export class ByoipChecks implements IAspect {
   }
 
   /**
-   * For each ByoipSendingPool it visits: registers the pool's validation
-   * (once, whatever the number of instances), and marks the app's findings
-   * as stale, since this Stage's aspects may have changed the tree since they
-   * were computed. Other constructs are left alone; the tree is not changed.
+   * For each checked construct it visits (a ByoipSendingPool, a
+   * ByoipReverseDns, a ReputationGuard ...): registers the construct's
+   * validation (once, whatever the number of instances), and marks the app's
+   * findings as stale, since this Stage's aspects may have changed the tree
+   * since they were computed. Other constructs are left alone; the tree is
+   * not changed.
    */
   public visit(node: IConstruct): void {
-    if (!isBrandedPool(node) && !isBrandedReverseDns(node) && !isBrandedReputationGuard(node)) {
+    const kind = checkedKindOf(node);
+    if (!kind) {
       return;
     }
     AppReport.invalidate(node);
-    const pool = node as IConstruct & Record<symbol, unknown>;
-    // The acknowledgement of the construct's warning, in either form (see
-    // private/acknowledgements.ts). Not a change to the tree: it only drops
-    // a warning the user asked to drop.
-    const warningId = isBrandedReputationGuard(node) ? ByoipRuleId.REPUTATION_METRICS_OFF : ByoipRuleId.DOCUMENTATION_RANGE;
-    honourValidationsAcknowledgement(pool, warningId);
-    honourAppAcknowledgement(pool, warningId);
-    if (!pool[VALIDATION_MARK]) {
-      Object.defineProperty(pool, VALIDATION_MARK, { value: true });
-      pool.node.addValidation({ validate: () => AppReport.for(pool).messagesFor(pool) });
+    // The acknowledgements of the construct's warnings, in either form (see
+    // private/acknowledgements.ts). Not a change to the tree: they only drop
+    // warnings the user asked to drop.
+    for (const warningId of kind.warnings) {
+      honourValidationsAcknowledgement(node, warningId);
+      honourAppAcknowledgement(node, warningId);
+    }
+    const checked = node as IConstruct & Record<symbol, unknown>;
+    if (!checked[VALIDATION_MARK]) {
+      Object.defineProperty(checked, VALIDATION_MARK, { value: true });
+      checked.node.addValidation({ validate: () => AppReport.for(checked).messagesFor(checked) });
     }
   }
 }
@@ -156,53 +156,34 @@ function explicitLimitOf(aspect: IAspect): number | undefined {
   return brand === 'explicit' ? (aspect as ByoipChecks).maxRangesPerRegion : undefined;
 }
 
-/** One checked construct as the checks see it: a pool or a reverse DNS. */
+/** One checked construct as the checks see it. */
 interface CheckedRecord {
   readonly construct: IConstruct;
+  readonly kind: CheckedKind;
   /** The Stage that validates the construct: its nearest Stage, or the root. */
   readonly unit: IConstruct;
+  /** The limit of the nearest explicit ByoipChecks above the construct, if any. */
+  readonly explicitLimit?: number;
   /** Its error findings, formatted, filled in by the report. */
   readonly errors: string[];
 }
 
-/** One ByoipReverseDns as the checks see it: not a claim on its range. */
-interface ReverseDnsRecord extends CheckedRecord {
-  readonly kind: 'reverseDns';
-  readonly reverseDns: ByoipReverseDns;
-}
-
-/** One ReputationGuard as the checks see it: not a claim on any range. */
-interface ReputationGuardRecord extends CheckedRecord {
-  readonly kind: 'reputationGuard';
-  readonly guard: ReputationGuard;
-}
-
-/** One pool as the checks see it. */
-interface PoolRecord extends CheckedRecord {
-  readonly kind: 'pool';
-  readonly pool: ByoipSendingPool;
-  /** The limit of the nearest explicit ByoipChecks above the pool, or of the context key, if any. */
-  readonly maxRangesPerRegion?: number;
-  /** Where maxRangesPerRegion comes from. */
-  readonly quotaSource?: QuotaSource;
-}
-
 /**
- * The findings of every ByoipSendingPool of one app, computed in one pass
- * over the whole construct tree (across Stage boundaries), then served to
- * each pool's validation.
+ * The findings of every checked construct of one app (see CheckedKind),
+ * computed in one pass over the whole construct tree (across Stage
+ * boundaries), then served to each construct's validation.
  *
  * CDK runs each Stage's aspects just before it validates that Stage, nested
- * Stages first. The report is dropped whenever a ByoipChecks visits a pool
- * (see ByoipChecks.visit), so it is computed once per validated Stage, after
- * that Stage's aspects, and reused for all of its pools.
+ * Stages first. The report is dropped whenever a ByoipChecks visits a checked
+ * construct (see ByoipChecks.visit), so it is computed once per validated
+ * Stage, after that Stage's aspects, and reused for all of its constructs.
  */
 class AppReport {
-  /** The current report for the app of `pool`, computed if there is none. */
-  public static for(pool: IConstruct): AppReport {
-    const root = pool.node.root;
+  /** The current report for the app of `construct`, computed if there is none. */
+  public static for(construct: IConstruct): AppReport {
+    const root = construct.node.root;
     let report = AppReport.reports.get(root);
-    if (!report || !report.records.has(pool)) {
+    if (!report || !report.records.has(construct)) {
       report = new AppReport(root);
       AppReport.reports.set(root, report);
     }
@@ -217,41 +198,38 @@ class AppReport {
   private static readonly reports = new WeakMap<IConstruct, AppReport>();
 
   /** Every checked construct of the app, in construct-tree order. */
-  private readonly records = new Map<IConstruct, PoolRecord | ReverseDnsRecord | ReputationGuardRecord>();
+  private readonly records = new Map<IConstruct, CheckedRecord>();
   /** For each Stage (or the root), its first construct with errors. */
   private readonly firstWithErrors = new Map<IConstruct, CheckedRecord>();
 
   private constructor(root: IConstruct) {
-    for (const record of collectPools(root)) {
+    for (const record of collectChecked(root)) {
       this.records.set(record.construct, record);
     }
-    const pools = [...this.records.values()].filter((r): r is PoolRecord => r.kind === 'pool');
-    // A reverse DNS is not a claim on its range: its own rules only.
-    for (const record of this.records.values()) {
-      if (record.kind === 'reverseDns') {
-        record.errors.push(...checkReverseDns(reverseDnsFacts(record.reverseDns)).filter((f) => f.severity === 'error').map(formatFinding));
-      } else if (record.kind === 'reputationGuard') {
-        record.errors.push(...checkThresholds(record.guard._thresholdFacts).map(formatFinding));
-      }
-    }
-    const claims = new Map<RangeClaim, PoolRecord>();
-    const checked = pools.map((record) => ({ record, ...checkOnePool(record) }));
-    for (const { record, claim } of checked) {
+    const checked = [...this.records.values()].map((record) => ({ record, facts: record.kind.factsOf(record.construct) }));
+    const claimants = checked
+      .filter(({ facts }) => facts.rangeClaim !== undefined)
+      .map(({ record, facts }) => ({ record, ...claimOf(record, facts) }));
+    const claims = new Map<RangeClaim, CheckedRecord>();
+    const claimByRecord = new Map<CheckedRecord, RangeClaim>();
+    for (const { record, claim } of claimants) {
       if (claim) {
         claims.set(claim, record);
+        claimByRecord.set(record, claim);
       }
     }
     // The address findings need every claim: their fixes suggest no block
-    // that another pool of the same range, account and Region takes.
+    // that another claim of the same range, account and Region takes. They
+    // come before the claimant's own errors.
     const othersOf = otherClaimsOf([...claims.keys()]);
-    for (const { record, findings, addresses, claim } of checked) {
-      const addressFindings = addresses
-        ? checkAddresses(addresses.range, addresses.input, claim ? othersOf(claim) : []).findings
-        : [];
-      record.errors.push(...[...addressFindings, ...findings].map(formatFinding));
+    for (const { record, facts } of checked) {
+      const { range, addresses } = facts.rangeClaim ?? {};
+      const claim = claimByRecord.get(record);
+      const addressFindings = range && addresses ? checkAddresses(range, addresses, claim ? othersOf(claim) : []).findings : [];
+      record.errors.push(...[...addressFindings, ...facts.errors].map(formatFinding));
     }
     // Ranges first (MultiRegion, DuplicateRange, RegionalQuota), then the
-    // addresses that pools splitting a range share.
+    // addresses that claims splitting a range share.
     const rangeFindings = checkClaims([...claims.keys()]);
     for (const [claim, finding] of rangeFindings) {
       claims.get(claim)!.errors.push(formatFinding(finding));
@@ -260,13 +238,16 @@ class AppReport {
       claims.get(claim)!.errors.push(formatFinding(finding));
     }
     // A bad context quota is one thing to fix: reported once, on the first
-    // pool it would govern.
-    for (const record of pools) {
-      const context = record.quotaSource === 'ByoipChecks' ? undefined : parseContextQuota(record.pool.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
+    // claimant it would govern.
+    for (const { record, quotaSource } of claimants) {
+      const context = quotaSource === 'ByoipChecks' ? undefined : parseContextQuota(record.construct.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
       if (typeof context === 'object') {
         record.errors.push(formatFinding(context));
         break;
       }
+    }
+    for (const { record, finding } of uniqueValueConflicts(checked)) {
+      record.errors.push(formatFinding(finding));
     }
     for (const record of this.records.values()) {
       if (record.errors.length > 0 && !this.firstWithErrors.has(record.unit)) {
@@ -276,13 +257,14 @@ class AppReport {
   }
 
   /**
-   * The error messages of `pool`. CDK validates each Stage on its own, nested
-   * Stages first, and stops at the first Stage with errors; so the first pool
-   * with errors in a Stage also lists the errors of pools outside that Stage,
-   * and one synthesis reports every violation of the app.
+   * The error messages of `construct`. CDK validates each Stage on its own,
+   * nested Stages first, and stops at the first Stage with errors; so the
+   * first construct with errors in a Stage also lists the errors of
+   * constructs outside that Stage, and one synthesis reports every violation
+   * of the app.
    */
-  public messagesFor(pool: IConstruct): string[] {
-    const record = this.records.get(pool);
+  public messagesFor(construct: IConstruct): string[] {
+    const record = this.records.get(construct);
     if (!record || record.errors.length === 0) {
       return [];
     }
@@ -303,25 +285,20 @@ class AppReport {
 }
 
 /**
- * Every ByoipSendingPool, ByoipReverseDns and ReputationGuard under `root`, in construct-tree
- * order, crossing Stage boundaries, each pool with the ByoipChecks that
- * governs it.
+ * Every checked construct under `root`, in construct-tree order, crossing
+ * Stage boundaries, each with the limit of the explicit ByoipChecks that
+ * governs it, if any.
  */
-function collectPools(root: IConstruct): Array<PoolRecord | ReverseDnsRecord | ReputationGuardRecord> {
-  const records: Array<PoolRecord | ReverseDnsRecord | ReputationGuardRecord> = [];
+function collectChecked(root: IConstruct): CheckedRecord[] {
+  const records: CheckedRecord[] = [];
   const pending: Array<{ node: IConstruct; limit?: number; unit: IConstruct }> = [{ node: root, unit: root }];
   while (pending.length > 0) {
     const { node, limit: inherited, unit: parentUnit } = pending.pop()!;
     const limit = explicitLimitOn(node) ?? inherited;
     const unit = Stage.isStage(node) ? node : parentUnit;
-    if (isBrandedPool(node)) {
-      const pool = node as ByoipSendingPool;
-      const quota = limit !== undefined ? { maxRangesPerRegion: limit, quotaSource: 'ByoipChecks' as const } : contextQuota(pool);
-      records.push({ kind: 'pool', construct: pool, pool, ...quota, unit, errors: [] });
-    } else if (isBrandedReverseDns(node)) {
-      records.push({ kind: 'reverseDns', construct: node, reverseDns: node as ByoipReverseDns, unit, errors: [] });
-    } else if (isBrandedReputationGuard(node)) {
-      records.push({ kind: 'reputationGuard', construct: node, guard: node as ReputationGuard, unit, errors: [] });
+    const kind = checkedKindOf(node);
+    if (kind) {
+      records.push({ construct: node, kind, unit, explicitLimit: limit, errors: [] });
     }
     const children = node.node.children;
     for (let i = children.length - 1; i >= 0; i--) {
@@ -331,12 +308,70 @@ function collectPools(root: IConstruct): Array<PoolRecord | ReverseDnsRecord | R
   return records;
 }
 
+/** The quota that governs a claimant, and where it comes from, if it is set explicitly. */
+interface ClaimQuota {
+  readonly maxRangesPerRegion?: number;
+  readonly quotaSource?: QuotaSource;
+}
+
 /**
- * The quota that the context key sets for `pool` (which no explicit
+ * The claim that `record` makes on its account and Region, if its range is
+ * usable and its environment known, with the quota that governs it. The
+ * claim carries the blocks of its `addresses` that pass, so a bad entry takes
+ * no part in the checks between claims.
+ */
+function claimOf(record: CheckedRecord, facts: CheckedFacts): ClaimQuota & { readonly claim?: RangeClaim } {
+  const quota: ClaimQuota = record.explicitLimit !== undefined
+    ? { maxRangesPerRegion: record.explicitLimit, quotaSource: 'ByoipChecks' }
+    : contextQuota(record.construct);
+  const { range, addresses, account, region } = facts.rangeClaim ?? {};
+  if (!range || !addresses || account === undefined || region === undefined) {
+    return quota;
+  }
+  const claim: RangeClaim = {
+    addresses: checkAddresses(range, addresses).blocks.map(String),
+    range: range.toString(),
+    account,
+    region,
+    path: record.construct.node.path,
+    ...quota,
+  };
+  return { ...quota, claim };
+}
+
+/**
+ * One finding per value held by several constructs (see UniqueValue), on the
+ * last holder in construct-tree order, naming the others.
+ */
+function uniqueValueConflicts(
+  checked: ReadonlyArray<{ readonly record: CheckedRecord; readonly facts: CheckedFacts }>,
+): Array<{ readonly record: CheckedRecord; readonly finding: Finding }> {
+  const holders = new Map<string, Array<{ record: CheckedRecord; value: UniqueValue }>>();
+  const keyOf = (ruleId: string, key: string) => `${ruleId}\n${key}`;
+  for (const { record, facts } of checked) {
+    for (const value of facts.uniqueValues ?? []) {
+      const key = keyOf(value.ruleId, value.key);
+      holders.set(key, [...(holders.get(key) ?? []), { record, value }]);
+    }
+  }
+  const out: Array<{ record: CheckedRecord; finding: Finding }> = [];
+  for (const group of holders.values()) {
+    if (group.length < 2) {
+      continue;
+    }
+    const later = group[group.length - 1];
+    const earlier = group.slice(0, -1).map((h) => h.record.construct.node.path);
+    out.push({ record: later.record, finding: later.value.conflict(earlier, (key) => holders.has(keyOf(later.value.ruleId, key))) });
+  }
+  return out;
+}
+
+/**
+ * The quota that the context key sets for `construct` (which no explicit
  * ByoipChecks governs), if it is set and valid.
  */
-function contextQuota(pool: IConstruct): Pick<PoolRecord, 'maxRangesPerRegion' | 'quotaSource'> {
-  const limit = parseContextQuota(pool.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
+function contextQuota(construct: IConstruct): ClaimQuota {
+  const limit = parseContextQuota(construct.node.tryGetContext(MAX_RANGES_CONTEXT_KEY));
   if (typeof limit === 'object') {
     // A bad value is its own error: until it is fixed the quota is unknown,
     // and judging the ranges by SES's default would add an error that the
@@ -344,28 +379,6 @@ function contextQuota(pool: IConstruct): Pick<PoolRecord, 'maxRangesPerRegion' |
     return { maxRangesPerRegion: Number.MAX_SAFE_INTEGER, quotaSource: 'context' };
   }
   return limit === undefined ? {} : { maxRangesPerRegion: limit, quotaSource: 'context' };
-}
-
-/**
- * The context value as a quota: undefined if unset, a number if valid
- * (a whole number of at least 1, as a number from cdk.json or a string from
- * `-c`), else the finding that says what is wrong with it.
- */
-function parseContextQuota(value: unknown): number | Finding | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (Number.isInteger(number) && number >= 1) {
-    return number;
-  }
-  return {
-    ruleId: ByoipRuleId.REGIONAL_QUOTA,
-    severity: 'error',
-    problem: `the context key ${MAX_RANGES_CONTEXT_KEY} is ${typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value)}, which is not a number of ranges, so the BYOIP quota cannot be checked.`,
-    allowed: `a whole number of at least 1: the BYOIP ranges per Region that AWS allows your account (${DEFAULT_MAX_RANGES_PER_REGION} unless AWS raised it).`,
-    fix: `set it to a number, e.g. "${MAX_RANGES_CONTEXT_KEY}": 8 in the context of cdk.json or -c ${MAX_RANGES_CONTEXT_KEY}=8, or remove it to use SES's default of ${DEFAULT_MAX_RANGES_PER_REGION}.`,
-  };
 }
 
 /** The limit of the last explicit ByoipChecks added to `node` itself, if any. */
@@ -390,127 +403,4 @@ function otherClaimsOf(claims: readonly RangeClaim[]): (claim: RangeClaim) => Ip
   return (claim) => (groups.get(`${claim.range} ${claim.account}/${claim.region}`) ?? [])
     .filter((other) => other !== claim)
     .flatMap((other) => (other.addresses ?? [other.range]).map(rangeOf));
-}
-
-/** What one pool on its own tells the checks. */
-interface PoolCheck {
-  /** The findings about the pool other than those of its `addresses`. */
-  readonly findings: Finding[];
-  /**
-   * The pool's `addresses` to check, with its range, if the range passes;
-   * their findings depend on the other pools (see otherClaimsOf).
-   */
-  readonly addresses?: { readonly range: Ipv4Range; readonly input: AddressesInput };
-  /** The claim its range makes on its account and Region, if the range is valid and the environment known. */
-  readonly claim?: RangeClaim;
-}
-
-/**
- * The findings about one pool on its own, and the claim its range makes on
- * its account and Region if the range is valid and the environment known.
- *
- * The `addresses` are checked only if the range passes (one input, one
- * rule: a bad range is its own finding); the claim carries the blocks that
- * pass, so a bad entry takes no part in the checks between pools.
- */
-function checkOnePool(record: PoolRecord): PoolCheck {
-  const { pool } = record;
-  const stack = Stack.of(pool);
-  const facts: PoolFacts = {
-    cidr: pool.cidr,
-    cidrIsToken: Token.isUnresolved(pool.cidr),
-    stackId: topLevelStack(stack).node.id,
-    account: Token.isUnresolved(stack.account) ? undefined : stack.account,
-    region: Token.isUnresolved(stack.region) ? undefined : stack.region,
-    ...deployedPoolProperties(pool),
-  };
-  const findings = checkPool(facts);
-  if (facts.cidrIsToken) {
-    return { findings };
-  }
-  const verdict = checkRange(facts.cidr);
-  if (!verdict.accepted) {
-    return { findings: [verdict.finding, ...findings] };
-  }
-  // A pool of an older copy of this library has no addresses attribute: it takes the whole range.
-  const given = (pool as { addresses?: unknown }).addresses ?? [pool.cidr];
-  const input = readAddresses(given, (x) => Token.isUnresolved(x));
-  const addresses = { range: verdict.range, input };
-  if (facts.account === undefined || facts.region === undefined) {
-    return { findings, addresses };
-  }
-  const claim: RangeClaim = {
-    addresses: checkAddresses(verdict.range, input).blocks.map(String),
-    range: verdict.range.toString(),
-    account: facts.account,
-    region: facts.region,
-    path: pool.node.path,
-    maxRangesPerRegion: record.maxRangesPerRegion,
-    quotaSource: record.quotaSource,
-  };
-  return { findings, addresses, claim };
-}
-
-/**
- * What the reverse DNS rules need from one ByoipReverseDns. A zone's name is
- * left out when it is not known at synthesis: a token, or a zone imported by
- * ID alone, whose `zoneName` throws.
- */
-function reverseDnsFacts(reverseDns: ByoipReverseDns): ReverseDnsFacts {
-  return {
-    cidr: reverseDns.cidr,
-    cidrIsToken: Token.isUnresolved(reverseDns.cidr),
-    hostname: reverseDns.hostname,
-    hostnameIsToken: Token.isUnresolved(reverseDns.hostname),
-    forwardZoneName: knownZoneName(reverseDns.forwardZone),
-    givenReverseZoneName: knownZoneName(reverseDns._givenReverseZone),
-  };
-}
-
-/** The name of `zone`, if it is given and its name is a literal known at synthesis. */
-function knownZoneName(zone: { readonly zoneName: string } | undefined): string | undefined {
-  let name: unknown;
-  try {
-    name = zone?.zoneName;
-  } catch {
-    return undefined; // imported by ID alone
-  }
-  return typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
-}
-
-/** The stack that holds `stack` if it is a nested stack (its env comes from there). */
-function topLevelStack(stack: Stack): Stack {
-  let top = stack;
-  while (top.nestedStackParent) {
-    top = top.nestedStackParent;
-  }
-  return top;
-}
-
-/**
- * The PoolName and ScalingMode the pool will be deployed with, as rendered
- * into the template: L1 property changes and raw overrides (escape hatches)
- * included. Values that are not literal strings are left out.
- *
- * CfnResource has no public API for its rendered properties with overrides:
- * this uses the internal _toCloudFormation(), as CDK's synthesis does. The
- * escape-hatch tests of ManagedScaling and ReservedPoolName pin it down; check
- * them when upgrading aws-cdk-lib.
- */
-function deployedPoolProperties(pool: ByoipSendingPool): Pick<PoolFacts, 'poolName' | 'scalingMode'> {
-  const cfn = pool.dedicatedIpPool.node.defaultChild as unknown as RenderableResource & IConstruct;
-  const rendered: RenderedTemplate = Stack.of(cfn).resolve(cfn._toCloudFormation());
-  const properties = Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};
-  const literal = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  return { poolName: literal(properties.PoolName), scalingMode: literal(properties.ScalingMode) };
-}
-
-/** The part of CfnResource's internal rendering API used above. */
-interface RenderableResource {
-  _toCloudFormation(): object;
-}
-
-/** The template fragment that a CfnResource renders, once resolved. */
-interface RenderedTemplate {
-  readonly Resources?: Record<string, { readonly Properties?: Record<string, unknown> }>;
 }

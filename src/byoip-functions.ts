@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { nodeVersion, recordFunctionSettings } from './private/function-settings';
+import { DEFAULT_NODE_RUNTIME } from './rules/runtime-rules';
 
 /** The oldest runtime the handler bundle runs on (it targets Node.js 20). */
 const OLDEST_NODE = 20;
@@ -15,12 +16,18 @@ const OLDEST_NODE = 20;
 export interface ByoipFunctionsProps {
   /**
    * The runtime of every function: a Node.js runtime, nodejs20.x or later
-   * (the handler bundle targets Node.js 20).
+   * (the handler bundle targets Node.js 20). The default is the runtime the
+   * library is tested on, whatever the installed aws-cdk-lib knows.
    *
-   * A runtime older than the latest meets cdk-nag's AwsSolutions-L1: the
-   * library suppresses that finding, since you pinned the runtime.
+   * A runtime past its AWS Lambda deprecation date (nodejs20.x since
+   * 2026-04-30) gets the warning SesByoip-DeprecatedRuntime on the stack,
+   * with the runtime to move to.
    *
-   * @default - the latest Node.js runtime the installed aws-cdk-lib knows
+   * A runtime older than the latest that aws-cdk-lib knows (the default
+   * included) meets cdk-nag's AwsSolutions-L1: the library suppresses that
+   * finding, saying why.
+   *
+   * @default lambda.Runtime.NODEJS_22_X
    */
   readonly runtime?: lambda.Runtime;
 
@@ -104,7 +111,7 @@ function validate(stack: Stack, props: ByoipFunctionsProps): void {
     return;
   }
   const fix = `Use a Node.js runtime from nodejs${OLDEST_NODE}.x on, such as lambda.Runtime.NODEJS_22_X, ` +
-    'or leave runtime out for the latest Node.js runtime that your aws-cdk-lib knows.';
+    `or leave runtime out for the library's default, ${DEFAULT_NODE_RUNTIME}.`;
   if (Token.isUnresolved(runtime.name)) {
     throw new Error(`${where} got a runtime whose name is a token (${runtime.name}): it must be known at synthesis to be checked. ${fix}`);
   }

@@ -2,12 +2,14 @@ import { Annotations, CfnOutput, Duration, Fn, RemovalPolicy, Token, Tokenizatio
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { ByoipChecks } from './byoip-checks';
+import { CheckedFacts, registerCheckedKind } from './private/checked-construct';
 import { quote } from './private/display';
 import { brandAsReverseDns, isBrandedReverseDns } from './private/pool-brand';
 import { formatIpv4, Ipv4Range, parseDottedDecimal } from './range/ipv4-cidr';
 import { formatFinding } from './rules/finding';
 import { checkRange } from './rules/range-rules';
-import { expandHostname, reverseNameOf, reverseZoneNameOf } from './rules/reverse-dns-rules';
+import { checkReverseDns, duplicateReverseDns, expandHostname, ReverseDnsFacts, reverseNameOf, reverseZoneNameOf } from './rules/reverse-dns-rules';
+import { ByoipRuleId } from './rules/rule-id';
 
 /**
  * Properties of a ByoipReverseDns.
@@ -26,8 +28,9 @@ export interface ByoipReverseDnsProps {
    * The host name of each address, with `{a}`, `{b}`, `{c}` and `{d}`
    * standing for its octets: `'mta{d}.mail.example.com'` names 198.51.100.7
    * `mta7.mail.example.com`. It must use `{d}` and give 256 valid host
-   * names inside `forwardZone` (checked at synthesis:
-   * SesByoip-InvalidHostnamePattern, SesByoip-HostnameOutsideZone).
+   * names, inside `forwardZone` when the construct makes their A records
+   * (checked at synthesis: SesByoip-InvalidHostnamePattern,
+   * SesByoip-HostnameOutsideZone).
    *
    * Each group of records is fixed by the last octet (see ByoipReverseDns),
    * so changing the pattern updates the records in place.
@@ -39,8 +42,14 @@ export interface ByoipReverseDnsProps {
    * is known at synthesis (a zone of the app, or one imported with
    * `fromHostedZoneAttributes` or `fromLookup`), the names must fall inside
    * it; a zone imported by ID alone skips that check.
+   *
+   * Required when `createForwardRecords` is true (the default; without it,
+   * synthesis fails with SesByoip-HostnameOutsideZone). With
+   * `createForwardRecords: false` it is not used: leave it out.
+   *
+   * @default - none; only with `createForwardRecords: false`
    */
-  readonly forwardZone: route53.IHostedZone;
+  readonly forwardZone?: route53.IHostedZone;
 
   /**
    * The hosted zone of the range's reverse DNS names, `c.b.a.in-addr.arpa`
@@ -70,7 +79,8 @@ export interface ByoipReverseDnsProps {
    * that every address is forward-confirmed (its PTR name resolves back to
    * it). Set it to false when the forward names are managed elsewhere,
    * as they often are for a range that has sent mail for years: two owners
-   * of one record overwrite each other.
+   * of one record overwrite each other. Without A records, `forwardZone` is
+   * optional and the names need not fall inside it.
    *
    * @default true
    */
@@ -129,8 +139,8 @@ export class ByoipReverseDns extends Construct {
   /** The host name pattern, as given. */
   public readonly hostname: string;
 
-  /** The hosted zone of the host names. */
-  public readonly forwardZone: route53.IHostedZone;
+  /** The hosted zone of the host names, if one was given (none is needed with `createForwardRecords: false`). */
+  public readonly forwardZone?: route53.IHostedZone;
 
   /** The hosted zone that holds the PTR records: the one given, or the one created. */
   public readonly reverseZone: route53.IHostedZone;
@@ -140,6 +150,13 @@ export class ByoipReverseDns extends Construct {
    * @internal
    */
   public readonly _givenReverseZone?: route53.IHostedZone;
+
+  /**
+   * Whether the construct makes the A records (`createForwardRecords`), for
+   * the checks.
+   * @internal
+   */
+  public readonly _createForwardRecords: boolean;
 
   /** The range, if `cidr` is a literal that passes the range rules. */
   private readonly range?: Ipv4Range;
@@ -154,6 +171,7 @@ export class ByoipReverseDns extends Construct {
     this.hostname = props.hostname;
     this.forwardZone = props.forwardZone;
     this._givenReverseZone = props.reverseZone;
+    this._createForwardRecords = props.createForwardRecords ?? true;
 
     // Errors wait for synthesis (ByoipChecks), collected with every other
     // one of the app; the documentation-range warning is added now, so that
@@ -187,6 +205,8 @@ export class ByoipReverseDns extends Construct {
       return;
     }
     const ttl = Tokenization.stringifyNumber((props.ttl ?? Duration.hours(1)).toSeconds());
+    // Without a forward zone, the A records wait for one: synthesis fails (HostnameOutsideZone).
+    const forwardZone = this._createForwardRecords ? props.forwardZone : undefined;
     for (let first = 0; first < range.size; first += GROUP_SIZE) {
       const addresses = Array.from({ length: GROUP_SIZE }, (_, i) => range.network + first + i);
       const suffix = `${first}To${first + GROUP_SIZE - 1}`;
@@ -200,9 +220,9 @@ export class ByoipReverseDns extends Construct {
           resourceRecords: [`${expandHostname(props.hostname, address)}.`],
         })),
       });
-      if (props.createForwardRecords ?? true) {
+      if (forwardZone) {
         new route53.CfnRecordSetGroup(this, `ARecords${suffix}`, {
-          hostedZoneId: props.forwardZone.hostedZoneId,
+          hostedZoneId: forwardZone.hostedZoneId,
           comment: `A records of the host names of ${formatIpv4(addresses[0])} to ${formatIpv4(addresses[GROUP_SIZE - 1])}`,
           recordSets: addresses.map((address) => ({
             name: `${expandHostname(props.hostname, address)}.`,
@@ -231,4 +251,65 @@ export class ByoipReverseDns extends Construct {
     }
     return expandHostname(this.hostname, parsed.value);
   }
+}
+
+// What a reverse DNS tells ByoipChecks (see private/checked-construct.ts).
+registerCheckedKind({
+  name: 'ByoipReverseDns',
+  is: isBrandedReverseDns,
+  warnings: [ByoipRuleId.DOCUMENTATION_RANGE],
+  factsOf: (node) => checkedFactsOf(node as ByoipReverseDns),
+});
+
+/**
+ * The errors of one ByoipReverseDns on its own, and its range as a value no
+ * other ByoipReverseDns of the app may hold (DuplicateReverseDns), if the
+ * range passes its rules. It is not a claim on its range: it takes no part
+ * in the range rules between pools.
+ */
+function checkedFactsOf(reverseDns: ByoipReverseDns): CheckedFacts {
+  const errors = checkReverseDns(reverseDnsFacts(reverseDns)).filter((f) => f.severity === 'error');
+  const verdict = Token.isUnresolved(reverseDns.cidr) ? undefined : checkRange(reverseDns.cidr);
+  if (!verdict?.accepted) {
+    return { errors };
+  }
+  const range = verdict.range;
+  return {
+    errors,
+    uniqueValues: [{
+      ruleId: ByoipRuleId.DUPLICATE_REVERSE_DNS,
+      key: range.toString(),
+      conflict: (earlier) => duplicateReverseDns(range, earlier),
+    }],
+  };
+}
+
+/**
+ * What the reverse DNS rules need from one ByoipReverseDns. A zone's name is
+ * left out when it is not known at synthesis: a token, or a zone imported by
+ * ID alone, whose `zoneName` throws.
+ */
+function reverseDnsFacts(reverseDns: ByoipReverseDns): ReverseDnsFacts {
+  return {
+    cidr: reverseDns.cidr,
+    cidrIsToken: Token.isUnresolved(reverseDns.cidr),
+    hostname: reverseDns.hostname,
+    hostnameIsToken: Token.isUnresolved(reverseDns.hostname),
+    forwardZoneName: knownZoneName(reverseDns.forwardZone),
+    hasForwardZone: reverseDns.forwardZone !== undefined,
+    // A reverse DNS of an older copy of this library always makes them.
+    createsForwardRecords: (reverseDns as { _createForwardRecords?: boolean })._createForwardRecords ?? true,
+    givenReverseZoneName: knownZoneName(reverseDns._givenReverseZone),
+  };
+}
+
+/** The name of `zone`, if it is given and its name is a literal known at synthesis. */
+function knownZoneName(zone: { readonly zoneName: string } | undefined): string | undefined {
+  let name: unknown;
+  try {
+    name = zone?.zoneName;
+  } catch {
+    return undefined; // imported by ID alone
+  }
+  return typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
 }

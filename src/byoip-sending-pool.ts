@@ -1,20 +1,25 @@
-import { Annotations, CustomResource, Duration, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ByoipChecks } from './byoip-checks';
 import { POOL_ADDRESSES_RESOURCE_TYPE, POOL_NAME, renderProperties, renderSiblingClaim } from './handler/resource-properties';
 import { PoolAddressesProvider } from './pool-addresses-provider';
 import { sesArn } from './private/arns';
+import { CheckedFacts, registerCheckedKind, UniqueValue } from './private/checked-construct';
+import { knownEnvironmentOf } from './private/environment';
 import { brandAsPool, isBrandedPool } from './private/pool-brand';
-import { reverseDnsDelayPattern } from './private/reverse-dns-delay-events';
+import { logGroupTarget, reverseDnsDelayPattern } from './private/reverse-dns-delay-events';
 import { addressesOf, checkAddresses, readAddresses } from './rules/address-rules';
 import { formatFinding } from './rules/finding';
+import { checkPool, duplicatePoolName, isUsablePoolName, PoolFacts, PoolNameScope, poolNameKey } from './rules/pool-rules';
 import { checkRange } from './rules/range-rules';
+import { ByoipRuleId } from './rules/rule-id';
 import { WarmupMode } from './warmup-mode';
 
 /**
@@ -56,8 +61,10 @@ export interface ByoipSendingPoolProps {
    * The name of the dedicated IP pool that receives the range's addresses.
    *
    * Lowercase letters, digits, `_` and `-`, at most 64 characters; not
-   * `ses-default-dedicated-pool` or `ses-shared-pool` (checked at synthesis:
-   * SesByoip-InvalidPoolName, SesByoip-ReservedPoolName). Changing it
+   * `ses-default-dedicated-pool` or `ses-shared-pool`, and not the name of
+   * another pool of the same account and Region in the app (checked at
+   * synthesis: SesByoip-InvalidPoolName, SesByoip-ReservedPoolName,
+   * SesByoip-DuplicatePoolName). Changing it
    * replaces the pool. To take over a pool that exists already, see the
    * README ("Adopting an existing pool").
    *
@@ -173,6 +180,30 @@ export interface ByoipSendingPoolProps {
 }
 
 /**
+ * Options of ByoipSendingPool.notifyOnReverseDnsDelays: how long the delayed
+ * events are kept.
+ */
+export interface ReverseDnsDelayNotificationOptions {
+  /**
+   * How long the log group of the delayed events keeps them (the same
+   * default as the library's function logs, see ByoipFunctions).
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the log group of the delayed events when it leaves the
+   * stack (`cdk destroy` included). By default it stays, with the events:
+   * the messages that were delayed, for the record. RETAIN or DESTROY (log
+   * groups take no snapshot).
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
  * A dedicated IP pool for an Amazon SES BYOIP range, and a configuration set
  * that sends through it.
  *
@@ -257,6 +288,9 @@ export class ByoipSendingPool extends Construct {
 
   /** The ARNs of the topics that the alarm notifies already. */
   private readonly reverseDnsDelayTopicArns: string[] = [];
+
+  /** The log settings of the delayed events, as the first call of notifyOnReverseDnsDelays set them. */
+  private reverseDnsDelayLogSettings?: { readonly logRetention: logs.RetentionDays; readonly logRemovalPolicy: RemovalPolicy };
 
   constructor(scope: Construct, id: string, givenProps: ByoipSendingPoolProps) {
     super(scope, id);
@@ -380,11 +414,17 @@ export class ByoipSendingPool extends Construct {
    * - an event destination of the configuration set that publishes
    *   DELIVERY_DELAY events (and no others) to the default EventBridge bus,
    *   the only bus SES publishes to;
-   * - an EventBridge rule on that bus, without targets, that matches those
-   *   events from `aws.ses` with that delay type for this configuration set
-   *   only (`mail.tags['ses:configuration-set']`);
-   * - a CloudWatch alarm on the rule's `MatchedEvents` (AWS/Events, Sum over
-   *   5 minutes, at least 1), whose alarm and OK actions publish to `topic`.
+   * - an EventBridge rule on that bus that matches those events from
+   *   `aws.ses` with that delay type for this configuration set only
+   *   (`mail.tags['ses:configuration-set']`), and writes each one, whole,
+   *   into a CloudWatch Logs log group (`ReverseDnsDelayEventLog`, kept as
+   *   `options` say): which messages, to whom, from which address, so that
+   *   an alert can be traced to the mail it delayed;
+   * - one CloudWatch Logs resource policy per stack that lets EventBridge
+   *   write into those log groups (an account holds at most 10 per Region);
+   * - a CloudWatch alarm on the rule's `Invocations` of that target
+   *   (AWS/Events, Sum over 5 minutes, at least 1), whose alarm and OK
+   *   actions publish to `topic`.
    *
    * A broken PTR record delays every message sent from the address, so the
    * topic gets one message when delays start and one when no delay was seen
@@ -395,16 +435,34 @@ export class ByoipSendingPool extends Construct {
    *
    * Calling it again returns the same alarm and adds nothing to the stack but,
    * for a topic that it does not notify yet, that topic as another alarm and
-   * OK action.
+   * OK action. `options` belong to the first call: a later call may repeat
+   * them or leave them out.
    *
    * @param topic the topic told when delays start and when they stop
+   * @param options how long the delayed events are kept
    * @returns the alarm, to change its description or add other actions
    */
-  public notifyOnReverseDnsDelays(topic: sns.ITopic): cloudwatch.Alarm {
+  public notifyOnReverseDnsDelays(topic: sns.ITopic, options: ReverseDnsDelayNotificationOptions = {}): cloudwatch.Alarm {
+    const where = `notifyOnReverseDnsDelays() of ${this.node.path}`;
+    if (options.logRemovalPolicy === RemovalPolicy.SNAPSHOT) {
+      throw new Error(`${where} got logRemovalPolicy SNAPSHOT, which log groups do not support. ` +
+        'Use RemovalPolicy.RETAIN (the default: the delayed events outlive the stack) or RemovalPolicy.DESTROY.');
+    }
+    const settings = {
+      logRetention: options.logRetention ?? this.reverseDnsDelayLogSettings?.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      logRemovalPolicy: options.logRemovalPolicy ?? this.reverseDnsDelayLogSettings?.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    };
+    const first = this.reverseDnsDelayLogSettings;
+    if (first && (settings.logRetention !== first.logRetention || settings.logRemovalPolicy !== first.logRemovalPolicy)) {
+      const show = (x: typeof settings) => `logRetention ${logs.RetentionDays[x.logRetention] ?? x.logRetention}, logRemovalPolicy ${x.logRemovalPolicy}`;
+      throw new Error(`${where} was called again with other log settings (${show(settings)}) than its first call (${show(first)}), ` +
+        'which made the log group of the delayed events. Give the same settings to every call, or leave them out of the later calls.');
+    }
     let alarm = this.reverseDnsDelayAlarm;
     if (!alarm) {
-      alarm = this.createReverseDnsDelayAlarm();
+      alarm = this.createReverseDnsDelayAlarm(settings);
       this.reverseDnsDelayAlarm = alarm;
+      this.reverseDnsDelayLogSettings = settings;
     }
     // Two topics with the same ARN (the same object, or one imported twice)
     // would notify the same subscribers twice: add each topic once.
@@ -417,8 +475,8 @@ export class ByoipSendingPool extends Construct {
     return alarm;
   }
 
-  /** The event destination, rule and alarm of notifyOnReverseDnsDelays, without actions. */
-  private createReverseDnsDelayAlarm(): cloudwatch.Alarm {
+  /** The event destination, rule, log group and alarm of notifyOnReverseDnsDelays, without actions. */
+  private createReverseDnsDelayAlarm(settings: { logRetention: logs.RetentionDays; logRemovalPolicy: RemovalPolicy }): cloudwatch.Alarm {
     // SES publishes to the default bus only (aws-cdk-lib checks that the ARN
     // is the default bus's), and only the event types listed: delays alone,
     // so that the bus does not carry a copy of every send and delivery.
@@ -428,24 +486,35 @@ export class ByoipSendingPool extends Construct {
       events: [ses.EmailSendingEvent.DELIVERY_DELAY],
     });
 
-    // No target: the alarm below reads the rule's MatchedEvents, which counts
-    // the events the rule matched, not deliveries to targets (the AWS/Events
-    // metrics reference puts no target condition on it). A target such as the
-    // topic itself would send one message per delayed e-mail, thousands an
-    // hour when a PTR breaks.
+    // The delayed events themselves, to trace an alert to its messages. Not
+    // the topic as a target: that would send one message per delayed e-mail,
+    // thousands an hour when a PTR record breaks.
+    const eventLog = new logs.LogGroup(this, 'ReverseDnsDelayEventLog', {
+      retention: settings.logRetention,
+      removalPolicy: settings.logRemovalPolicy,
+    });
     const rule = new events.Rule(this, 'ReverseDnsDelayRule', {
       eventBus: defaultBus,
       description: 'SES delays mail of this configuration set: BYOIPHostNameLookupUnavailable (reverse DNS of a sending address)',
       eventPattern: reverseDnsDelayPattern(this.configurationSetName),
+      targets: [logGroupTarget(eventLog)],
     });
 
     return new cloudwatch.Alarm(this, 'ReverseDnsDelayAlarm', {
       alarmDescription: 'SES delays mail of this configuration set because it cannot look up the host name (PTR record) '
-        + 'of a BYOIP sending address (BYOIPHostNameLookupUnavailable). Check the PTR and A records of the range.',
-      // RuleName alone designates a rule of the default bus.
+        + 'of a BYOIP sending address (BYOIPHostNameLookupUnavailable). Check the PTR and A records of the range. '
+        + `The delayed messages are in CloudWatch Logs log group ${eventLog.logGroupName}.`,
+      // Invocations: "the number of times a target is invoked by a rule in
+      // response to an event", failed invocations included, for a rule of the
+      // default bus with the RuleName dimension alone (EventBridge User Guide,
+      // "Monitoring Amazon EventBridge", EventBridge metrics). The rule has one
+      // target, so it counts the matched delays, whether or not the log write
+      // succeeds. (MatchedEvents is documented without a word on rules that
+      // have no target, which this rule had before.) CloudWatch gets the
+      // metrics on a best-effort basis, the same page says.
       metric: new cloudwatch.Metric({
         namespace: 'AWS/Events',
-        metricName: 'MatchedEvents',
+        metricName: 'Invocations',
         dimensionsMap: { RuleName: rule.ruleName },
         statistic: cloudwatch.Stats.SUM,
         period: Duration.minutes(5),
@@ -455,9 +524,9 @@ export class ByoipSendingPool extends Construct {
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      // EventBridge publishes no datapoint when nothing matched: no delay is
-      // good news, so the alarm is OK (and sends its OK action when it leaves
-      // ALARM) rather than INSUFFICIENT_DATA.
+      // EventBridge sends Invocations only when it is not zero (the same
+      // page): no datapoint means no delay, so the alarm is OK (and sends its
+      // OK action when it leaves ALARM) rather than INSUFFICIENT_DATA.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
@@ -507,4 +576,93 @@ function literalClaim(cidr: string, addresses: unknown): { range: string; blocks
     return undefined;
   }
   return { range: range.range.toString(), blocks: verdict.blocks.map(String), count: addressesOf(verdict.blocks).size };
+}
+
+// What a pool tells ByoipChecks (see private/checked-construct.ts).
+registerCheckedKind({
+  name: 'ByoipSendingPool',
+  is: isBrandedPool,
+  warnings: [ByoipRuleId.DOCUMENTATION_RANGE],
+  factsOf: (node) => checkedFactsOf(node as ByoipSendingPool),
+});
+
+/**
+ * The findings about one pool on its own, the claim its range makes (its
+ * range and `addresses` if the range passes, with its account and Region if
+ * known), and its pool name, unique in its account and Region. Reads only
+ * attributes that the pools of every copy of this library have.
+ *
+ * The `addresses` are checked (by the checks, against the other claims)
+ * only if the range passes: one input, one rule, a bad range is its own
+ * finding.
+ */
+function checkedFactsOf(pool: ByoipSendingPool): CheckedFacts {
+  const { stack, account, region } = knownEnvironmentOf(pool);
+  const facts: PoolFacts = {
+    cidr: pool.cidr,
+    cidrIsToken: Token.isUnresolved(pool.cidr),
+    stackId: stack.node.id,
+    account,
+    region,
+    ...deployedPoolProperties(pool),
+  };
+  const errors = checkPool(facts);
+  const uniqueValues = poolNameValues(facts, account !== undefined && region !== undefined ? { account, region } : { stackPath: stack.node.path });
+  if (facts.cidrIsToken) {
+    return { errors, rangeClaim: { account, region }, uniqueValues };
+  }
+  const verdict = checkRange(facts.cidr);
+  if (!verdict.accepted) {
+    return { errors: [verdict.finding, ...errors], rangeClaim: { account, region }, uniqueValues };
+  }
+  // A pool of an older copy of this library has no addresses attribute: it takes the whole range.
+  const given = (pool as { addresses?: unknown }).addresses ?? [pool.cidr];
+  const addresses = readAddresses(given, (x) => Token.isUnresolved(x));
+  return { errors, rangeClaim: { range: verdict.range, addresses, account, region }, uniqueValues };
+}
+
+/**
+ * The pool's name as a value no other pool of its account and Region may
+ * hold (DuplicatePoolName), if it is a literal that passes its own rules
+ * (one input, one rule); in an environment-agnostic stack, its stack stands
+ * for its account and Region.
+ */
+function poolNameValues(facts: PoolFacts, scope: PoolNameScope): UniqueValue[] {
+  const name = facts.poolName;
+  if (name === undefined || !isUsablePoolName(name)) {
+    return [];
+  }
+  return [{
+    ruleId: ByoipRuleId.DUPLICATE_POOL_NAME,
+    key: poolNameKey(scope, name),
+    conflict: (earlier, isTaken) => duplicatePoolName(name, facts.cidr, scope, earlier, (candidate) => isTaken(poolNameKey(scope, candidate))),
+  }];
+}
+
+/**
+ * The PoolName and ScalingMode the pool will be deployed with, as rendered
+ * into the template: L1 property changes and raw overrides (escape hatches)
+ * included. Values that are not literal strings are left out.
+ *
+ * CfnResource has no public API for its rendered properties with overrides:
+ * this uses the internal _toCloudFormation(), as CDK's synthesis does. The
+ * escape-hatch tests of ManagedScaling and ReservedPoolName pin it down; check
+ * them when upgrading aws-cdk-lib.
+ */
+function deployedPoolProperties(pool: ByoipSendingPool): Pick<PoolFacts, 'poolName' | 'scalingMode'> {
+  const cfn = pool.dedicatedIpPool.node.defaultChild as unknown as RenderableResource & IConstruct;
+  const rendered: RenderedTemplate = Stack.of(cfn).resolve(cfn._toCloudFormation());
+  const properties = Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};
+  const literal = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return { poolName: literal(properties.PoolName), scalingMode: literal(properties.ScalingMode) };
+}
+
+/** The part of CfnResource's internal rendering API used above. */
+interface RenderableResource {
+  _toCloudFormation(): object;
+}
+
+/** The template fragment that a CfnResource renders, once resolved. */
+interface RenderedTemplate {
+  readonly Resources?: Record<string, { readonly Properties?: Record<string, unknown> }>;
 }

@@ -7,14 +7,19 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ByoipChecks } from './byoip-checks';
 import { sesArn } from './private/arns';
+import { registerCheckedKind } from './private/checked-construct';
+import { knownEnvironmentOf } from './private/environment';
 import { functionSettingsOf, shapeFunctions } from './private/function-settings';
 import { nagResource, suppressNagFindings } from './private/nag-suppressions';
 import { brandAsReputationGuard, isBrandedReputationGuard } from './private/pool-brand';
 import { formatFinding } from './rules/finding';
-import { checkReputationMetrics, DEFAULT_THRESHOLDS, ReputationGuardFacts, ThresholdName } from './rules/reputation-rules';
+import {
+  AccountScope, checkDuplicateAccountAlarms, checkReputationMetrics, checkThresholds, DEFAULT_THRESHOLDS, ReputationGuardFacts, ThresholdName,
+} from './rules/reputation-rules';
+import { ByoipRuleId } from './rules/rule-id';
 
 /**
  * Properties of a ReputationGuard.
@@ -79,7 +84,8 @@ export interface ReputationGuardProps {
    * (the metrics without dimension), at the critical thresholds. AWS reviews
    * and pauses the whole account on these rates. They notify the topic
    * only. Turn them off when another guard of the same account and Region
-   * has them already.
+   * has them already (else synthesis warns on the guard created later:
+   * SesByoip-DuplicateAccountAlarms).
    *
    * @default true
    */
@@ -245,6 +251,12 @@ export class ReputationGuard extends Construct {
     // to them, so they only ever notify.
     const accountAlarms: cloudwatch.Alarm[] = [];
     if (props.accountWideAlarms ?? true) {
+      // Added now, as the metrics-off warning is; the guards created before
+      // this one are all there is to compare with.
+      const duplicate = checkDuplicateAccountAlarms(...earlierAccountAlarms(this));
+      if (duplicate) {
+        Annotations.of(this).addWarningV2(duplicate.ruleId, formatFinding(duplicate));
+      }
       this.accountBounceRateAlarm = this.rateAlarm('AccountBounceRateAlarm', accountMetric(BOUNCE_RATE), thresholds.bounceRateCritical,
         `Critical: the bounce rate of the whole SES account reached ${Tokenization.stringifyNumber(thresholds.bounceRateCritical)}. AWS reviews an account at about 5% and may pause its sending at about 10%.`);
       this.accountComplaintRateAlarm = this.rateAlarm('AccountComplaintRateAlarm', accountMetric(COMPLAINT_RATE), thresholds.complaintRateCritical,
@@ -372,6 +384,35 @@ export class ReputationGuard extends Construct {
       enforceSSL: true,
     });
   }
+}
+
+// What a guard tells ByoipChecks (see private/checked-construct.ts): its
+// thresholds' errors. A guard is not a claim on any range.
+registerCheckedKind({
+  name: 'ReputationGuard',
+  is: isBrandedReputationGuard,
+  warnings: [ByoipRuleId.REPUTATION_METRICS_OFF, ByoipRuleId.DUPLICATE_ACCOUNT_ALARMS],
+  factsOf: (node) => ({ errors: checkThresholds((node as ReputationGuard)._thresholdFacts) }),
+});
+
+/**
+ * The paths of the guards of the app, created before `guard`, that have
+ * account-wide alarms in its account and Region (or in its stack, if that is
+ * environment-agnostic), in construct-tree order; and that scope. Guards of
+ * other copies of this library count (by brand and attribute).
+ */
+function earlierAccountAlarms(guard: ReputationGuard): [string[], AccountScope] {
+  const scopeOf = (construct: IConstruct): AccountScope => {
+    const { stack, account, region } = knownEnvironmentOf(construct);
+    return account !== undefined && region !== undefined ? { account, region } : { stackPath: stack.node.path };
+  };
+  const key = (scope: AccountScope) => ('stackPath' in scope ? `stack ${scope.stackPath}` : `${scope.account}/${scope.region}`);
+  const scope = scopeOf(guard);
+  const earlier = guard.node.root.node.findAll()
+    .filter((c) => c !== guard && isBrandedReputationGuard(c) && (c as ReputationGuard).accountBounceRateAlarm !== undefined)
+    .filter((c) => key(scopeOf(c)) === key(scope))
+    .map((c) => c.node.path);
+  return [earlier, scope];
 }
 
 /** A rate of the whole account and Region: the metric without dimension. */

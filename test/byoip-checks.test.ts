@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct, IConstruct } from 'constructs';
 import { ENV, ranges, synthError, violations } from './helpers';
-import { ByoipChecks, ByoipSendingPool } from '../src';
+import { ByoipChecks, ByoipRuleId, ByoipSendingPool } from '../src';
+import { registerCheckedKind } from '../src/private/checked-construct';
 
 const EAST = ENV;
 const WEST = { account: '111111111111', region: 'us-west-2' };
@@ -507,13 +508,28 @@ describe('an explicit ByoipChecks replaces the default', () => {
     });
 
     test.each([
-      ['eight', '"eight"'], ['0', '"0"'], ['-1', '"-1"'], ['1.5', '"1.5"'], [0, '0'], [2.5, '2.5'], [true, 'true'],
+      ['eight', '"eight"'], ['1.5', '"1.5"'], [2.5, '2.5'], [true, 'true'],
     ])('fails once, naming the key and the value, for %p', (value, shown) => {
       const app = new App({ context: { [KEY]: value } });
       addPools(new Stack(app, 'Mail', { env: EAST }), ranges(2));
       const message = synthError(app);
       expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-RegionalQuota']);
       expect(message).toContain(`the context key ${KEY} is ${shown}, which is not a number of ranges`);
+    });
+
+    test.each([
+      ['0', '"0"'], [0, '0'], ['-1', '"-1"'], [-3, '-3'],
+    ])('fails once for %p, saying it is below the minimum of 1, with the fix', (value, shown) => {
+      const app = new App({ context: { [KEY]: value } });
+      addPools(new Stack(app, 'Mail', { env: EAST }), ranges(2));
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/Pool1 SesByoip-RegionalQuota']);
+      expect(message).toContain(
+        `[SesByoip-RegionalQuota] the context key ${KEY} is ${shown}, below 1, the smallest quota: a quota allows at least one range, so the BYOIP quota cannot be checked.` +
+          ' Allowed: a whole number of at least 1: the BYOIP ranges per Region that AWS allows your account (5 unless AWS raised it).' +
+          ` Fix: set it to the quota AWS gives your account, e.g. -c ${KEY}=5 (SES's default), or remove it to use SES's default of 5.`,
+      );
+      expect(message).not.toContain('not a number');
     });
 
     test('a bad value is the only quota error, even with more ranges than SES\'s default', () => {
@@ -619,6 +635,19 @@ describe('addresses: one range split between pools', () => {
           ' Fix: write "8.8.8.0/26" if that is the block you meant (the bits are never masked for you, so a typo cannot select other addresses).',
       );
       expect(message).toContain('addresses[2] "all" is not an IPv4 CIDR block');
+    });
+
+    test('fails for a bare address, suggesting the block of that address; the suggestion synthesizes', () => {
+      const build = (addresses: string[]) => {
+        const app = new App();
+        split(new Stack(app, 'Mail', { env: EAST }), 'Sending', addresses);
+        return app;
+      };
+      const message = synthError(build(['8.8.8.5']));
+      expect(violations(message)).toEqual(['Mail/Sending SesByoip-InvalidAddresses']);
+      expect(message).toContain('Fix: write "8.8.8.5/32" if that is the block you meant.');
+      expect(message).not.toContain('"8.8.8.0/24"');
+      expect(() => build(['8.8.8.5/32']).synth()).not.toThrow();
     });
 
     test('fails for an empty list even without a sibling', () => {
@@ -961,5 +990,201 @@ describe('addresses: one range split between pools', () => {
           ' the other pools of 8.8.8.0/24 in this account and Region take all of it now: free addresses in one of them first.',
       );
     });
+  });
+});
+
+describe('the checked constructs: one interface, no engine edits', () => {
+  /** A construct of a kind the engine has never heard of, with a rule of its own and a unique value. */
+  const MONITOR_BRAND = Symbol.for('cdk-ses-byoip.test.Monitor');
+  class Monitor extends Construct {
+    constructor(scope: Construct, id: string, public readonly target: string) {
+      super(scope, id);
+      Object.defineProperty(this, MONITOR_BRAND, { value: true });
+      ByoipChecks._applyDefault(this);
+    }
+  }
+  registerCheckedKind({
+    name: 'Monitor',
+    is: (node) => (node as unknown as Record<symbol, unknown>)[MONITOR_BRAND] === true,
+    warnings: [],
+    factsOf: (node) => {
+      const monitor = node as Monitor;
+      const finding = (ruleId: string, problem: string) => ({ ruleId, severity: 'error' as const, problem, allowed: 'a.', fix: 'b.' });
+      return {
+        errors: monitor.target === '' ? [finding('SesByoip-TestEmpty', 'target is empty.')] : [],
+        uniqueValues: [{
+          ruleId: 'SesByoip-TestDuplicate',
+          key: monitor.target,
+          conflict: (earlier, isTaken) => finding('SesByoip-TestDuplicate', `target ${monitor.target} is also watched by ${earlier.join(', ')}; "x" is ${isTaken('x') ? 'taken' : 'free'}.`),
+        }],
+      };
+    },
+  });
+
+  test('a new kind\'s errors and unique values reach synthesis, with the pools\', across stacks and Stages', () => {
+    const app = new App();
+    const root = new Stack(app, 'Root', { env: EAST });
+    new Monitor(root, 'A', 'x');
+    new Monitor(root, 'Empty', '');
+    new ByoipSendingPool(root, 'Pool', { cidr: '10.0.0.0/24' });
+    new Monitor(new Stack(new Stage(app, 'Prod'), 'Mail'), 'B', 'x');
+    new Monitor(new Stack(app, 'Other'), 'C', 'x');
+    const message = synthError(app);
+    expect(violations(message).sort()).toEqual([
+      'Other/C SesByoip-TestDuplicate',
+      'Root/Empty SesByoip-TestEmpty',
+      'Root/Pool SesByoip-NotPublic',
+    ]);
+    expect(message).toContain('[SesByoip-TestDuplicate] target x is also watched by Root/A, Prod/Mail/B; "x" is taken. Allowed: a. Fix: b.');
+  });
+
+  test('a construct of another copy of this library is checked by whichever copy validates it', () => {
+    const cdkModules = ['aws-cdk-lib', 'aws-cdk-lib/aws-lambda', 'aws-cdk-lib/aws-logs', 'aws-cdk-lib/aws-iam',
+      'aws-cdk-lib/aws-ses', 'aws-cdk-lib/aws-stepfunctions', 'aws-cdk-lib/custom-resources', 'constructs'];
+    const shared = Object.fromEntries(cdkModules.map((m) => [m, jest.requireActual(m)]));
+    let copy: typeof import('../src') | undefined;
+    jest.isolateModules(() => {
+      for (const m of cdkModules) {
+        jest.doMock(m, () => shared[m]);
+      }
+      copy = jest.requireActual('../src');
+    });
+    expect(copy!.ByoipSendingPool).not.toBe(ByoipSendingPool);
+    for (const copyFirst of [true, false]) {
+      // Two stacks: each copy has its own provider singleton per stack.
+      const app = new App();
+      const first = new Stack(app, 'First', { env: EAST });
+      const second = new Stack(app, 'Second', { env: EAST });
+      const [A, B] = copyFirst ? [copy!.ByoipSendingPool, ByoipSendingPool] : [ByoipSendingPool, copy!.ByoipSendingPool];
+      new A(first, 'Pool', { cidr: '8.8.8.0/24' });
+      new B(second, 'Pool', { cidr: '8.8.8.0/24' });
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Second/Pool SesByoip-DuplicateRange']);
+      expect(message.match(/SesByoip-DuplicateRange/g)).toHaveLength(1);
+    }
+  });
+});
+
+describe('SesByoip-DuplicatePoolName', () => {
+  /** A pool of `cidr` named `name` in `scope`. */
+  function named(scope: Construct, id: string, cidr: string, name?: string): ByoipSendingPool {
+    return new ByoipSendingPool(scope, id, { cidr, dedicatedIpPoolName: name });
+  }
+
+  const MESSAGE =
+    '[SesByoip-DuplicatePoolName] dedicatedIpPoolName "marketing" is also the name of Mail/A in account 111111111111, Region us-east-1;' +
+    ' a dedicated IP pool\'s name is unique in its account and Region, so the deploy that creates the second pool fails.' +
+    ' Allowed: a name of its own for each ByoipSendingPool of an account and Region (pools of other accounts or Regions may share a name).' +
+    ' Fix: give this pool another name, e.g. "byoip-8-8-9-0", or leave dedicatedIpPoolName unset: CloudFormation then generates a unique one.';
+
+  describe('compliant', () => {
+    test('one name in two Regions, two accounts, and generated names, synthesize', () => {
+      const app = new App();
+      named(new Stack(app, 'East', { env: EAST }), 'A', '8.8.8.0/24', 'marketing');
+      named(new Stack(app, 'West', { env: WEST }), 'A', '8.8.9.0/24', 'marketing');
+      named(new Stack(new Stage(app, 'Other'), 'Mail', { env: OTHER_ACCOUNT }), 'A', '8.8.10.0/24', 'marketing');
+      const stack = new Stack(app, 'Unnamed', { env: EAST });
+      named(stack, 'B', '8.8.11.0/24');
+      named(stack, 'C', '8.8.12.0/24');
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a name that is a token is left for SES to check at deploy', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      const name = new CfnParameter(stack, 'PoolName').valueAsString;
+      named(stack, 'A', '8.8.8.0/24', name);
+      named(stack, 'B', '8.8.9.0/24', name);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a name that breaks its own rule is not also a duplicate', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      named(stack, 'A', '8.8.8.0/24', 'ses-shared-pool');
+      named(stack, 'B', '8.8.9.0/24', 'ses-shared-pool');
+      named(stack, 'C', '8.8.10.0/24', 'Bad Name');
+      named(stack, 'D', '8.8.11.0/24', 'Bad Name');
+      expect(violations(synthError(app))).toEqual([
+        'Mail/A SesByoip-ReservedPoolName', 'Mail/B SesByoip-ReservedPoolName', 'Mail/C SesByoip-InvalidPoolName', 'Mail/D SesByoip-InvalidPoolName',
+      ]);
+    });
+  });
+
+  describe('non-compliant', () => {
+    test('fails once, on the later pool of one stack, with the exact message; the example synthesizes', () => {
+      const build = (second: string | undefined) => {
+        const app = new App();
+        const stack = new Stack(app, 'Mail', { env: EAST });
+        named(stack, 'A', '8.8.8.0/24', 'marketing');
+        named(stack, 'B', '8.8.9.0/24', second);
+        return app;
+      };
+      const message = synthError(build('marketing'));
+      expect(violations(message)).toEqual(['Mail/B SesByoip-DuplicatePoolName']);
+      expect(message).toContain(`[Mail/B] ${MESSAGE}`);
+      expect(() => build('byoip-8-8-9-0').synth()).not.toThrow();
+      expect(() => build(undefined).synth()).not.toThrow();
+    });
+
+    test('fails across two stacks of one account and Region', () => {
+      const app = new App();
+      named(new Stack(app, 'Mail', { env: EAST }), 'A', '8.8.8.0/24', 'marketing');
+      named(new Stack(app, 'Other', { env: EAST }), 'B', '8.8.9.0/24', 'marketing');
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Other/B SesByoip-DuplicatePoolName']);
+      expect(message).toContain(`[Other/B] ${MESSAGE}`);
+    });
+
+    test('fails across a Stage, also when the Stage is synthesized alone', () => {
+      const app = new App();
+      named(new Stack(app, 'Mail', { env: EAST }), 'A', '8.8.8.0/24', 'marketing');
+      const stack = new Stack(new Stage(app, 'Prod', { env: EAST }), 'Mail');
+      named(stack, 'B', '8.8.9.0/24', 'marketing');
+      expect(violations(synthError(app))).toEqual(['Prod/Mail/B SesByoip-DuplicatePoolName']);
+      expect(() => Template.fromStack(stack)).toThrow(/SesByoip-DuplicatePoolName/);
+    });
+
+    test('sees a name set through an override', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      named(stack, 'A', '8.8.8.0/24', 'marketing');
+      const b = named(stack, 'B', '8.8.9.0/24');
+      (b.dedicatedIpPool.node.defaultChild as ses.CfnDedicatedIpPool).addPropertyOverride('PoolName', 'marketing');
+      expect(violations(synthError(app))).toEqual(['Mail/B SesByoip-DuplicatePoolName']);
+    });
+
+    test('three pools of one name are one finding, on the last, naming the others; its example is free', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: EAST });
+      named(stack, 'A', '8.8.8.0/24', 'marketing');
+      named(stack, 'Taken', '8.8.10.0/24', 'byoip-8-8-9-0');
+      named(stack, 'B', '8.8.9.0/24', 'marketing');
+      named(stack, 'C', '8.8.9.0/24', 'marketing');
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Mail/C SesByoip-DuplicateRange', 'Mail/C SesByoip-DuplicatePoolName']);
+      expect(message).toContain('dedicatedIpPoolName "marketing" is also the name of Mail/A, Mail/B in account 111111111111, Region us-east-1;');
+      expect(message).toContain('Fix: give this pool another name, e.g. "marketing-2", or leave dedicatedIpPoolName unset');
+    });
+
+    test('fails in one environment-agnostic stack: its account and Region are one', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail');
+      named(stack, 'A', '8.8.8.0/24', 'marketing');
+      named(stack, 'B', '8.8.9.0/24', 'marketing');
+      named(new Stack(app, 'Other'), 'C', '8.8.10.0/24', 'marketing');
+      const message = synthError(app);
+      expect(violations(message)).toEqual([
+        'Mail/A SesByoip-UnresolvedEnvironment',
+        'Mail/B SesByoip-UnresolvedEnvironment',
+        'Mail/B SesByoip-DuplicatePoolName',
+        'Other/C SesByoip-UnresolvedEnvironment',
+      ]);
+      expect(message).toContain('dedicatedIpPoolName "marketing" is also the name of Mail/A, in the same stack;');
+    });
+  });
+
+  test('is a ByoipRuleId', () => {
+    expect(ByoipRuleId.DUPLICATE_POOL_NAME).toBe('SesByoip-DuplicatePoolName');
   });
 });

@@ -1,5 +1,5 @@
-import { App, Lazy, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CoreAnnotations, App, Lazy, NestedStack, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ENV } from './helpers';
@@ -39,12 +39,37 @@ function expectLibraryLogGroups(template: Template, days: number, policy: 'Retai
 }
 
 describe('ByoipFunctions.configure', () => {
-  test('by default, every function runs on the latest Node.js runtime and logs to two log groups kept three months and retained', () => {
+  test('by default, every function runs on nodejs22.x (the runtime the library is tested on, whatever aws-cdk-lib knows) and logs to two log groups kept three months and retained', () => {
     const stack = newStack();
     pool(stack);
     const template = Template.fromStack(stack);
-    expect(runtimes(template)).toEqual(Array(5).fill(LATEST));
+    expect(runtimes(template)).toEqual(Array(5).fill('nodejs22.x'));
+    expect(LATEST).not.toBe('nodejs22.x'); // 2.257 knows nodejs24.x, 2.278 nodejs26.x
     expectLibraryLogGroups(template, 90, 'Retain');
+  });
+
+  // Upgrading from a release whose default was the latest runtime aws-cdk-lib knows.
+  test('the new default is an in-place update of the five functions\' Runtime: no other property, logical ID or ServiceToken changes', () => {
+    const before = newStack();
+    ByoipFunctions.configure(before, { runtime: lambda.Runtime.ALL.find((r) => r.name === LATEST)! });
+    pool(before);
+    const after = newStack();
+    pool(after);
+    type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
+    const [old, now] = [before, after].map((stack) => Template.fromStack(stack).toJSON().Resources as Record<string, Resource>);
+    expect(Object.keys(now)).toEqual(Object.keys(old));
+    const changed = Object.keys(now).filter((id) => JSON.stringify(now[id]) !== JSON.stringify(old[id]));
+    expect(changed.sort()).toEqual(Object.keys(now).filter((id) => now[id].Type === 'AWS::Lambda::Function').sort());
+    // Besides the Runtime, only the template Metadata that cdk-nag reads (the
+    // AwsSolutions-L1 suppression of an older runtime), which CloudFormation does not apply.
+    const withoutNagMetadata = ({ Metadata, ...rest }: Resource) => {
+      const { cdk_nag: _nag, ...others } = Metadata ?? {};
+      return Object.keys(others).length > 0 ? { ...rest, Metadata: others } : rest;
+    };
+    for (const id of changed) {
+      expect(withoutNagMetadata({ ...now[id], Properties: { ...now[id].Properties, Runtime: LATEST } })).toEqual(withoutNagMetadata(old[id]));
+      expect(now[id].Properties.Runtime).toBe('nodejs22.x');
+    }
   });
 
   test.each([
@@ -150,7 +175,7 @@ describe('ByoipFunctions.configure', () => {
     ByoipFunctions.configure(inNested, { runtime: lambda.Runtime.NODEJS_22_X });
     pool(stack, 'Outer', '8.8.9.0/24');
     expect(runtimes(Template.fromStack(nested))).toEqual(Array(5).fill('nodejs22.x'));
-    expect(runtimes(Template.fromStack(stack))).toEqual(Array(5).fill(LATEST));
+    expect(runtimes(Template.fromStack(stack))).toEqual(Array(5).fill('nodejs22.x'));
   });
 
   test('keeps its settings on the stack under a global symbol, which another copy of the library reads', () => {
@@ -179,7 +204,7 @@ describe('ByoipFunctions.configure', () => {
 
 describe('ByoipFunctions.configure errors', () => {
   const fix = 'Use a Node.js runtime from nodejs20.x on, such as lambda.Runtime.NODEJS_22_X, ' +
-    'or leave runtime out for the latest Node.js runtime that your aws-cdk-lib knows.';
+    'or leave runtime out for the library\'s default, nodejs22.x.';
 
   test('fails when called a second time for a stack', () => {
     const stack = newStack();
@@ -247,5 +272,91 @@ describe('ByoipFunctions.configure errors', () => {
     ByoipFunctions.configure(stack, { runtime: lambda.Runtime.NODEJS_20_X });
     pool(stack);
     expect(runtimes(Template.fromStack(stack))).toEqual(Array(5).fill('nodejs20.x'));
+  });
+});
+
+describe('SesByoip-DeprecatedRuntime: a runtime past its deprecation date', () => {
+  /** The DeprecatedRuntime warnings of the stack's app, as [path, message]. */
+  function warnings(stack: Stack): Array<[string, string]> {
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('SesByoip-DeprecatedRuntime'))
+      .map((w) => [w.id, String(w.entry.data)]);
+  }
+
+  test('nodejs20.x (deprecated on 2026-04-30): one warning on the stack, with the fix, once per stack whatever the pools', () => {
+    const stack = newStack();
+    ByoipFunctions.configure(stack, { runtime: lambda.Runtime.NODEJS_20_X });
+    pool(stack, 'A');
+    pool(stack, 'B', '8.8.9.0/24');
+    expect(warnings(stack)).toEqual([['/Mail', expect.stringMatching(
+      /^\[SesByoip-DeprecatedRuntime\] the Lambda functions of this library in stack 'Mail' run on nodejs20\.x, set with ByoipFunctions\.configure\(\), which AWS Lambda deprecated on 2026-04-30: .* Fix: leave runtime out of ByoipFunctions\.configure\(\) for the library's default, nodejs22\.x .*acknowledgeWarning\('SesByoip-DeprecatedRuntime', reason\)\./,
+    )]]);
+    expect(() => (stack.node.root as App).synth()).not.toThrow(); // a warning, not an error
+  });
+
+  test('set after the pools, or for a nested stack: the warning is on the stack whose functions run on it', () => {
+    const stack = newStack();
+    pool(stack);
+    ByoipFunctions.configure(stack, { runtime: lambda.Runtime.NODEJS_20_X });
+    expect(warnings(stack).map(([path]) => path)).toEqual(['/Mail']);
+
+    const parent = newStack();
+    const nested = new NestedStack(parent, 'Nested');
+    pool(nested as unknown as Stack);
+    ByoipFunctions.configure(nested, { runtime: lambda.Runtime.NODEJS_20_X });
+    pool(parent, 'Outer', '8.8.9.0/24');
+    expect(warnings(parent).map(([path]) => path)).toEqual(['/Mail/Nested']);
+  });
+
+  test('no warning for a runtime Lambda has not deprecated, or a stack without the library\'s functions', () => {
+    const stack = newStack();
+    ByoipFunctions.configure(stack, { runtime: lambda.Runtime.ALL.find((r) => r.name === LATEST)! });
+    pool(stack);
+    expect(warnings(stack)).toEqual([]);
+
+    const empty = newStack();
+    ByoipFunctions.configure(empty, { runtime: lambda.Runtime.NODEJS_20_X });
+    expect(warnings(empty)).toEqual([]);
+  });
+
+  // Fails on 2027-04-30, nodejs22.x's deprecation date: move DEFAULT_NODE_RUNTIME
+  // (src/rules/runtime-rules.ts) to a newer runtime, and the README with it, before then.
+  test('the default runtime is not past its deprecation date today', () => {
+    const stack = newStack();
+    pool(stack);
+    expect(warnings(stack)).toEqual([]);
+  });
+
+  test.each([
+    ['the stack, before', (stack: Stack, configure: () => void) => {
+      CoreAnnotations.of(stack).acknowledgeWarning('SesByoip-DeprecatedRuntime', 'until the next release');
+      configure();
+    }],
+    ['the stack, after', (stack: Stack, configure: () => void) => {
+      configure();
+      CoreAnnotations.of(stack).acknowledgeWarning('SesByoip-DeprecatedRuntime', 'until the next release');
+    }],
+    ['the App, before', (stack: Stack, configure: () => void) => {
+      CoreAnnotations.of(stack.node.root).acknowledgeWarning('SesByoip-DeprecatedRuntime', 'until the next release');
+      configure();
+    }],
+    ['the App, after', (stack: Stack, configure: () => void) => {
+      configure();
+      CoreAnnotations.of(stack.node.root).acknowledgeWarning('SesByoip-DeprecatedRuntime', 'until the next release');
+    }],
+    ['Validations on the stack, before', (stack: Stack, configure: () => void) => {
+      Validations.of(stack).acknowledge({ id: 'Annotation::SesByoip-DeprecatedRuntime', reason: 'until the next release' });
+      configure();
+    }],
+    ['Validations on the App, after', (stack: Stack, configure: () => void) => {
+      configure();
+      Validations.of(stack.node.root).acknowledge({ id: 'SesByoip-DeprecatedRuntime', reason: 'until the next release' });
+    }],
+  ])('is silenced by an acknowledgement on %s', (_where, acknowledge) => {
+    const stack = newStack();
+    acknowledge(stack, () => {
+      ByoipFunctions.configure(stack, { runtime: lambda.Runtime.NODEJS_20_X });
+      pool(stack);
+    });
+    expect(warnings(stack)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import { App, CfnParameter, Duration, Fn, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
 import { ENV, ranges, synthError, violations } from './helpers';
-import { ByoipReverseDns, ByoipReverseDnsProps, ByoipSendingPool } from '../src';
+import { ByoipReverseDns, ByoipReverseDnsProps, ByoipRuleId, ByoipSendingPool } from '../src';
 
 const CIDR = '8.8.8.0/24';
 const QUARTERS = [0, 32, 64, 96, 128, 160, 192, 224];
@@ -83,6 +84,43 @@ describe('records', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Route53::RecordSetGroup', 8);
     template.allResourcesProperties('AWS::Route53::RecordSetGroup', { RecordSets: Match.arrayWith([Match.objectLike({ Type: 'PTR' })]) });
+  });
+
+  describe('createForwardRecords: false', () => {
+    test('names outside forwardZone synthesize: no A records to make there (the issue\'s example)', () => {
+      const { app, stack } = reverseDns({ hostname: 'mta{d}.legacy.example.net', createForwardRecords: false });
+      expect(() => app.synth()).not.toThrow();
+      Template.fromStack(stack).resourceCountIs('AWS::Route53::RecordSetGroup', 8);
+    });
+
+    test('forwardZone is optional: PTR records only, and no forwardZone attribute', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Dns');
+      const construct = new ByoipReverseDns(stack, 'ReverseDns', { cidr: CIDR, hostname: 'mta{d}.legacy.example.net', createForwardRecords: false });
+      expect(() => app.synth()).not.toThrow();
+      expect(construct.forwardZone).toBeUndefined();
+      expect(construct.hostnameOf('8.8.8.7')).toBe('mta7.legacy.example.net');
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::Route53::RecordSetGroup', 8);
+      template.allResourcesProperties('AWS::Route53::RecordSetGroup', { RecordSets: Match.arrayWith([Match.objectLike({ Type: 'PTR' })]) });
+    });
+
+    test('an invalid pattern\'s message speaks neither of A records nor of the forward zone', () => {
+      const { app } = reverseDns({ hostname: 'mta.legacy.example.net', createForwardRecords: false });
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Dns/ReverseDns SesByoip-InvalidHostnamePattern']);
+      expect(message).toContain('Fix: write a pattern such as "mta{d}.legacy.example.net".');
+      expect(message).not.toMatch(/A record|forward zone|forwardZone/);
+    });
+  });
+
+  test('without forwardZone, A records on: fails at synthesis with HostnameOutsideZone, not while the app is built', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Dns');
+    expect(() => new ByoipReverseDns(stack, 'ReverseDns', { cidr: CIDR, hostname: 'mta{d}.mail.example.com' })).not.toThrow();
+    const message = synthError(app);
+    expect(violations(message)).toEqual(['Dns/ReverseDns SesByoip-HostnameOutsideZone']);
+    expect(message).toContain('[SesByoip-HostnameOutsideZone] forwardZone is not given, so the A records of the host names (such as "mta0.mail.example.com") have no hosted zone to go in');
   });
 
   test('a pattern with every octet', () => {
@@ -255,5 +293,97 @@ describe('the checks', () => {
   test('warns for a documentation range, as a pool does', () => {
     const { stack } = reverseDns({ cidr: '198.51.100.0/24' });
     expect(Annotations.fromStack(stack).findWarning('/Dns/ReverseDns', Match.stringLikeRegexp('SesByoip-DocumentationRange'))).toHaveLength(1);
+  });
+});
+
+describe('SesByoip-DuplicateReverseDns', () => {
+  /** A ByoipReverseDns of `cidr` in `scope`, with a forward zone `mail.example.com` imported there. */
+  function dns(scope: Construct, id: string, cidr = CIDR, props: Partial<ByoipReverseDnsProps> = {}): ByoipReverseDns {
+    const forwardZone = route53.HostedZone.fromHostedZoneAttributes(scope, `${id}Zone`, { hostedZoneId: 'ZFORWARD', zoneName: 'mail.example.com' });
+    return new ByoipReverseDns(scope, id, { cidr, hostname: 'mta{d}.mail.example.com', forwardZone, ...props });
+  }
+
+  const MESSAGE =
+    '[SesByoip-DuplicateReverseDns] the reverse DNS of 8.8.8.0/24 is made here and by First/ReverseDns; a range has one set of PTR records: ' +
+    'without reverseZone each construct makes its own "8.8.8.in-addr.arpa" zone, and your Regional Internet Registry delegates only one; ' +
+    'in one shared zone both write the same 256 PTR records, and the deploy fails. ' +
+    'Allowed: one ByoipReverseDns per range in the app (all stacks, all Stages). ' +
+    'Fix: keep the ByoipReverseDns at First/ReverseDns and remove this one (one name per address: code that needs the names can call hostnameOf() on the one kept).';
+
+  describe('compliant', () => {
+    test('the reverse DNS of two ranges, in two stacks and a Stage, synthesizes', () => {
+      const app = new App();
+      dns(new Stack(app, 'First'), 'ReverseDns');
+      dns(new Stack(app, 'Second'), 'ReverseDns', '8.8.9.0/24');
+      dns(new Stack(new Stage(app, 'Prod'), 'Dns'), 'ReverseDns', '8.8.10.0/24');
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a bad range is its own error, not a duplicate of the range it resembles', () => {
+      const app = new App();
+      const stack = new Stack(app, 'First');
+      dns(stack, 'ReverseDns');
+      dns(stack, 'Typo', '8.8.8.1/24');
+      expect(violations(synthError(app))).toEqual(['First/Typo SesByoip-HostBits']);
+    });
+  });
+
+  describe('non-compliant', () => {
+    test('fails once, on the later construct of one stack, with the exact message', () => {
+      const app = new App();
+      const stack = new Stack(app, 'First');
+      dns(stack, 'ReverseDns');
+      dns(stack, 'Again');
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['First/Again SesByoip-DuplicateReverseDns']);
+      expect(message).toContain(`[First/Again] ${MESSAGE}`);
+    });
+
+    test('fails across two stacks, with a shared reverse zone, or without one in another account and Region', () => {
+      for (const shared of [false, true]) {
+        const app = new App();
+        const first = new Stack(app, 'First', { env: ENV });
+        const reverseZone = shared ? new route53.PublicHostedZone(first, 'Reverse', { zoneName: '8.8.8.in-addr.arpa' }) : undefined;
+        dns(first, 'ReverseDns', CIDR, { reverseZone });
+        const env = shared ? ENV : { account: '222222222222', region: 'eu-west-1' };
+        dns(new Stack(app, 'Second', { env }), 'ReverseDns', CIDR, { reverseZone, createForwardRecords: false });
+        const message = synthError(app);
+        expect(violations(message)).toEqual(['Second/ReverseDns SesByoip-DuplicateReverseDns']);
+        expect(message).toContain(`[Second/ReverseDns] ${MESSAGE}`);
+      }
+    });
+
+    test('fails across a Stage, also when the Stage is synthesized alone', () => {
+      const app = new App();
+      dns(new Stack(app, 'First'), 'ReverseDns');
+      const stage = new Stage(app, 'Prod');
+      const stack = new Stack(stage, 'Dns');
+      dns(stack, 'ReverseDns');
+      expect(violations(synthError(app))).toEqual(['Prod/Dns/ReverseDns SesByoip-DuplicateReverseDns']);
+      expect(() => Template.fromStack(stack)).toThrow(/SesByoip-DuplicateReverseDns/);
+    });
+
+    test('three of one range are one finding, on the last, naming the others', () => {
+      const app = new App();
+      dns(new Stack(app, 'First'), 'ReverseDns');
+      dns(new Stack(app, 'Second'), 'ReverseDns');
+      dns(new Stack(new Stage(app, 'Prod'), 'Dns'), 'ReverseDns');
+      const message = synthError(app);
+      expect(violations(message)).toEqual(['Prod/Dns/ReverseDns SesByoip-DuplicateReverseDns']);
+      expect(message).toContain('the reverse DNS of 8.8.8.0/24 is made here and by First/ReverseDns, Second/ReverseDns;');
+      expect(message).toContain('Fix: keep one ByoipReverseDns for 8.8.8.0/24 (First/ReverseDns, Second/ReverseDns or this one) and remove the others');
+    });
+
+    test('reported with the construct\'s own errors, after them', () => {
+      const app = new App();
+      const stack = new Stack(app, 'First');
+      dns(stack, 'ReverseDns');
+      dns(stack, 'Again', CIDR, { hostname: 'mta.mail.example.com' });
+      expect(violations(synthError(app))).toEqual(['First/Again SesByoip-InvalidHostnamePattern', 'First/Again SesByoip-DuplicateReverseDns']);
+    });
+  });
+
+  test('is a ByoipRuleId', () => {
+    expect(ByoipRuleId.DUPLICATE_REVERSE_DNS).toBe('SesByoip-DuplicateReverseDns');
   });
 });

@@ -1,6 +1,7 @@
-import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, CfnParameter, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ENV } from './helpers';
@@ -348,6 +349,9 @@ describe('notifyOnReverseDnsDelays', () => {
     return { stack, sending, topic, alarm };
   }
   const CONFIGURATION_SET = { Ref: 'SendingConfigurationSetA216B40C' };
+  /** The logical ID of the log group of a pool's delayed events. */
+  const eventLogId = (stack: Stack, pool = 'Sending'): string =>
+    stack.resolve((stack.node.findChild(pool).node.findChild('ReverseDnsDelayEventLog').node.defaultChild as CfnResource).logicalId);
 
   test('publishes the delivery delays of the configuration set, and nothing else, to the default bus', () => {
     const { stack } = withNotifications();
@@ -368,13 +372,17 @@ describe('notifyOnReverseDnsDelays', () => {
     });
   });
 
-  test('matches exactly the BYOIP host name delays of this configuration set, on the default bus, without targets', () => {
+  test('matches exactly the BYOIP host name delays of this configuration set, on the default bus, into a log group', () => {
     const { stack } = withNotifications();
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Events::Rule', 1);
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as any[];
     expect(rules[0].Properties.EventBusName).toBe('default');
-    expect(rules[0].Properties.Targets).toBeUndefined(); // never one message per delayed e-mail
+    // The whole event (no Input), into the log group; never the topic: one message per delayed e-mail.
+    expect(rules[0].Properties.Targets).toEqual([{
+      Id: 'Target0',
+      Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:111111111111:log-group:', { Ref: eventLogId(stack) }]] },
+    }]);
     expect(rules[0].Properties.State).toBe('ENABLED');
     expect(rules[0].Properties.EventPattern).toEqual({
       'source': ['aws.ses'],
@@ -387,7 +395,89 @@ describe('notifyOnReverseDnsDelays', () => {
     });
   });
 
-  test('alarms on the rule\'s matches and tells the topic when delays start and when they stop', () => {
+  test('keeps the delayed events three months by default, in a log group that outlives the stack', () => {
+    const { stack } = withNotifications();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3); // the provider's two, and this one
+    expect(template.toJSON().Resources[eventLogId(stack)]).toEqual({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 90 }, // and a name that CloudFormation gives
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test.each([
+    [{ logRetention: logs.RetentionDays.ONE_YEAR }, 365, 'Retain'],
+    [{ logRetention: logs.RetentionDays.ONE_WEEK, logRemovalPolicy: RemovalPolicy.DESTROY }, 7, 'Delete'],
+    [{ logRemovalPolicy: RemovalPolicy.DESTROY }, 90, 'Delete'],
+  ])('keeps them as %j asks', (options, days, policy) => {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    sending.notifyOnReverseDnsDelays(new sns.Topic(stack, 'Alerts'), options);
+    expect(Template.fromStack(stack).toJSON().Resources[eventLogId(stack)]).toEqual({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: days },
+      DeletionPolicy: policy,
+      UpdateReplacePolicy: policy,
+    });
+  });
+
+  test('keeps them forever with RetentionDays.INFINITE, as logs.LogGroup renders it', () => {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    sending.notifyOnReverseDnsDelays(new sns.Topic(stack, 'Alerts'), { logRetention: logs.RetentionDays.INFINITE });
+    expect(Template.fromStack(stack).toJSON().Resources[eventLogId(stack)].Properties).toBeUndefined();
+  });
+
+  test('fails with logRemovalPolicy SNAPSHOT, which log groups do not support', () => {
+    const stack = newStack();
+    const sending = new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
+    expect(() => sending.notifyOnReverseDnsDelays(new sns.Topic(stack, 'Alerts'), { logRemovalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(new Error(
+      'notifyOnReverseDnsDelays() of Mail/Sending got logRemovalPolicy SNAPSHOT, which log groups do not support. ' +
+      'Use RemovalPolicy.RETAIN (the default: the delayed events outlive the stack) or RemovalPolicy.DESTROY.'));
+  });
+
+  test('fails when called again with other log settings: the first call made the log group', () => {
+    const { stack, sending } = withNotifications();
+    const other = sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:us-east-1:111111111111:on-call');
+    expect(() => sending.notifyOnReverseDnsDelays(other, { logRetention: logs.RetentionDays.ONE_YEAR })).toThrow(new Error(
+      'notifyOnReverseDnsDelays() of Mail/Sending was called again with other log settings (logRetention ONE_YEAR, logRemovalPolicy retain) ' +
+      'than its first call (logRetention THREE_MONTHS, logRemovalPolicy retain), which made the log group of the delayed events. ' +
+      'Give the same settings to every call, or leave them out of the later calls.'));
+    // The same settings, given again or left out, are fine.
+    sending.notifyOnReverseDnsDelays(other, { logRetention: logs.RetentionDays.THREE_MONTHS, logRemovalPolicy: RemovalPolicy.RETAIN });
+    sending.notifyOnReverseDnsDelays(other);
+  });
+
+  test('lets EventBridge write there with one CloudWatch Logs resource policy per stack, whatever the pools (an account holds 10 per Region)', () => {
+    const { stack } = withNotifications();
+    const other = new ByoipSendingPool(stack, 'Other', { cidr: '8.8.9.0/24' });
+    other.notifyOnReverseDnsDelays(sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:us-east-1:111111111111:on-call'));
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Logs::ResourcePolicy', 1);
+    const eventLogs = ['Sending', 'Other'].map((id) => eventLogId(stack, id));
+    const policy = stack.node.findChild('SesByoipEventLogsPolicy') as logs.ResourcePolicy;
+    expect(stack.resolve(policy.document.toJSON())).toEqual({
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow',
+        Principal: { Service: ['events.amazonaws.com', 'delivery.logs.amazonaws.com'] },
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: eventLogs.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+      }],
+    });
+    const rendered = JSON.stringify(Object.values(template.findResources('AWS::Logs::ResourcePolicy'))[0]);
+    for (const id of eventLogs) {
+      expect(rendered).toContain(id);
+    }
+    // Without a function: not aws-cdk-lib's CloudWatchLogGroup target, whose
+    // custom resource sets one account-wide policy per rule.
+    template.resourceCountIs('AWS::Lambda::Function', 5); // the provider's
+    template.resourceCountIs('Custom::CloudwatchLogResourcePolicy', 0);
+  });
+
+  test('alarms on the rule\'s invocations of its target and tells the topic when delays start and when they stop', () => {
     const { stack, alarm } = withNotifications();
     const template = Template.fromStack(stack);
     const ruleId = template.getResourceId('AWS::Events::Rule');
@@ -395,7 +485,7 @@ describe('notifyOnReverseDnsDelays', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Events',
-      MetricName: 'MatchedEvents',
+      MetricName: 'Invocations',
       Dimensions: [{ Name: 'RuleName', Value: { Ref: ruleId } }],
       Statistic: 'Sum',
       Period: 300,
@@ -406,7 +496,14 @@ describe('notifyOnReverseDnsDelays', () => {
       AlarmActions: [{ Ref: topicId }],
       OKActions: [{ Ref: topicId }],
       InsufficientDataActions: Match.absent(),
-      AlarmDescription: Match.stringLikeRegexp('BYOIPHostNameLookupUnavailable'),
+      // Where to find the delayed messages.
+      AlarmDescription: {
+        'Fn::Join': ['', [
+          Match.stringLikeRegexp('BYOIPHostNameLookupUnavailable.*The delayed messages are in CloudWatch Logs log group $'),
+          { Ref: eventLogId(stack) },
+          '.',
+        ]],
+      },
     });
     expect(stack.resolve(alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [template.getResourceId('AWS::CloudWatch::Alarm'), 'Arn'] });
   });
@@ -419,6 +516,8 @@ describe('notifyOnReverseDnsDelays', () => {
     template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Logs::ResourcePolicy', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [Match.anyValue()],
       OKActions: [Match.anyValue()],

@@ -108,7 +108,7 @@ test('every suppression says why, in cdk-nag\'s form', () => {
   );
   expect(suppressions.length).toBeGreaterThan(0);
   for (const { id, reason } of suppressions) {
-    expect(id).toMatch(/^AwsSolutions-(IAM5|SF2)$/);
+    expect(id).toMatch(/^AwsSolutions-(IAM5|SF2|L1)$/);
     expect(reason.length).toBeGreaterThanOrEqual(10);
   }
 });
@@ -166,7 +166,7 @@ describe.each(CONFIGURED)('with %s', (_name, settings, before) => {
   });
 });
 
-test('AwsSolutions-L1 is suppressed only for a runtime pinned older than the latest, on each of the five functions, saying why', () => {
+test('AwsSolutions-L1 is suppressed only for a runtime older than the latest (the default nodejs22.x, or one pinned), on each of the five functions, saying why', () => {
   const l1 = (stack: Stack) => stack.node.findAll()
     .flatMap((c) => ((c as { getMetadata?: (key: string) => { rules_to_suppress?: Array<{ id: string; reason: string }> } })
       .getMetadata?.('cdk_nag')?.rules_to_suppress ?? []))
@@ -179,7 +179,11 @@ test('AwsSolutions-L1 is suppressed only for a runtime pinned older than the lat
     new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
     return stack;
   };
-  expect(l1(withRuntime())).toEqual([]);
+  expect(l1(withRuntime())).toEqual(Array(5).fill({
+    id: 'AwsSolutions-L1',
+    reason: 'The runtime nodejs22.x is the default of cdk-ses-byoip, the runtime it is tested on, rather than the latest Node.js runtime that aws-cdk-lib knows ' +
+      '(which may not be in every Region yet); pin another with ByoipFunctions.configure().',
+  }));
   const latest = lambda.Runtime.ALL.filter((r) => /^nodejs\d+\.x$/.test(r.name))
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).pop();
   expect(l1(withRuntime(latest))).toEqual([]);

@@ -54,3 +54,26 @@ describe('the npm package', () => {
     expect(missing).toEqual([]);
   });
 });
+
+// README, "Trying an unreleased version": the steps that build the tarball
+// (checked by hand in a fresh clone: pre-compile, compile, package:js) must
+// stay tasks of the project, in that order, and package:js must pack the npm
+// package with jsii-pacmak, which names it <package>@<version>.jsii.tgz.
+describe('README: building the package of an unreleased version', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const tasks = JSON.parse(fs.readFileSync(path.join(ROOT, '.projen', 'tasks.json'), 'utf8')).tasks as Record<string, { steps?: Array<Record<string, unknown>> }>;
+  const section = readme.slice(readme.indexOf('### Trying an unreleased version'), readme.indexOf('## The journey'));
+
+  test('names the projen tasks that build it, and they exist', () => {
+    const named = [...section.matchAll(/npx projen ([\w:-]+)/g)].map((m) => m[1]);
+    expect(named.slice(0, 3)).toEqual(['pre-compile', 'compile', 'package:js']);
+    expect(named.filter((task) => !tasks[task])).toEqual([]);
+    expect(JSON.stringify(tasks['package:js'].steps)).toContain('jsii-pacmak');
+    expect(JSON.stringify(tasks['pre-compile'].steps)).toContain('bundle');
+  });
+
+  test('names the tarball as jsii-pacmak writes it, with the package\'s name and version', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(section).toContain(`dist/js/${pkg.name}@${pkg.version}.jsii.tgz`);
+  });
+});

@@ -177,14 +177,14 @@ describe('the provider', () => {
     Template.fromStack(other).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
   });
 
-  test('runs the bundled handler on the latest Node.js runtime, within the framework\'s limits', () => {
+  test('runs the bundled handler on the default Node.js runtime, nodejs22.x, within the framework\'s limits', () => {
     const stack = new Stack(new App(), 'Mail', { env: ENV });
     new ByoipSendingPool(stack, 'Sending', { cidr: '8.8.8.0/24' });
     const template = Template.fromStack(stack);
     for (const [handler, timeout] of [['index.onEvent', 300], ['index.isComplete', 600]] as const) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Handler: handler,
-        Runtime: Match.stringLikeRegexp('^nodejs\\d+\\.x$'),
+        Runtime: 'nodejs22.x',
         Timeout: timeout,
         LoggingConfig: { LogGroup: Match.anyValue() },
       });

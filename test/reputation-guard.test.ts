@@ -1,4 +1,4 @@
-import { App, Annotations as CoreAnnotations, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, Annotations as CoreAnnotations, CfnParameter, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -317,5 +317,155 @@ describe('pauseSendingAtCritical', () => {
         'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:us-east-1:111111111111:configuration-set/', { Ref: expect.stringMatching(/^Set/) }]],
       },
     }]);
+  });
+});
+
+describe('SesByoip-DuplicateAccountAlarms', () => {
+  const WEST = { account: ENV.account, region: 'us-west-2' };
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('SesByoip-DuplicateAccountAlarms'));
+
+  /** A guard on a configuration set of its own, in `stack`. */
+  function guard(stack: Stack, id: string, props: Partial<ReputationGuardProps> = {}): ReputationGuard {
+    const configurationSet = new ses.ConfigurationSet(stack, `${id}Set`);
+    return new ReputationGuard(stack, id, { configurationSet, ...props });
+  }
+
+  const MESSAGE =
+    '[SesByoip-DuplicateAccountAlarms] this guard\'s account-wide alarms (accountWideAlarms, true by default) watch the same account-wide bounce and complaint rates' +
+    ' as those of Mail/First, in account 111111111111, Region us-east-1: every alarm on them would go off, and notify, twice.' +
+    ' Allowed: the account-wide alarms in one ReputationGuard per account and Region; every guard keeps the alarms of its own configuration set.' +
+    ' Fix: set accountWideAlarms: false on every guard of this account and Region but one (here, to keep those of Mail/First),' +
+    ' or acknowledge this warning with Annotations.of(guard).acknowledgeWarning(\'SesByoip-DuplicateAccountAlarms\', reason) if both are meant (e.g. other topics or thresholds).';
+
+  describe('compliant', () => {
+    test('accountWideAlarms: false on all guards but one: no warning', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: ENV });
+      guard(stack, 'First');
+      guard(stack, 'Second', { accountWideAlarms: false });
+      guard(new Stack(app, 'Other', { env: ENV }), 'Third', { accountWideAlarms: false });
+      expect(warningsOf(stack)).toEqual([]);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('guards of other Regions or accounts, or of environment-agnostic stacks (unknown), warn of nothing', () => {
+      const app = new App();
+      const east = new Stack(app, 'East', { env: ENV });
+      guard(east, 'First');
+      const west = new Stack(app, 'West', { env: WEST });
+      guard(west, 'Second');
+      const other = new Stack(app, 'Other', { env: { account: '222222222222', region: ENV.region } });
+      guard(other, 'Third');
+      guard(new Stack(app, 'Agnostic'), 'Fourth');
+      const agnostic = new Stack(app, 'Agnostic2');
+      guard(agnostic, 'Fifth');
+      for (const stack of [east, west, other, agnostic]) {
+        expect(warningsOf(stack)).toEqual([]);
+      }
+    });
+  });
+
+  describe('non-compliant', () => {
+    test('warns once, on the later guard of one stack, with the exact message; synthesis succeeds', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: ENV });
+      guard(stack, 'First');
+      guard(stack, 'Second');
+      const warnings = warningsOf(stack);
+      expect(warnings.map((w) => w.id)).toEqual(['/Mail/Second']);
+      expect(warnings[0].entry.data).toContain(MESSAGE);
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('warns across two stacks of one account and Region', () => {
+      const app = new App();
+      const first = new Stack(app, 'Mail', { env: ENV });
+      guard(first, 'First');
+      const second = new Stack(app, 'Other', { env: ENV });
+      guard(second, 'Second');
+      expect(warningsOf(first)).toEqual([]);
+      expect(warningsOf(second).map((w) => w.id)).toEqual(['/Other/Second']);
+      expect(warningsOf(second)[0].entry.data).toContain(MESSAGE);
+    });
+
+    test('warns across a Stage', () => {
+      const app = new App();
+      guard(new Stack(app, 'Mail', { env: ENV }), 'First');
+      const stack = new Stack(new Stage(app, 'Prod', { env: ENV }), 'Mail');
+      guard(stack, 'Second');
+      expect(warningsOf(stack).map((w) => w.id)).toEqual(['/Prod/Mail/Second']);
+      expect(warningsOf(stack)[0].entry.data).toContain('as those of Mail/First, in account 111111111111, Region us-east-1');
+    });
+
+    test('three guards: the second and third warn, each naming those before it', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: ENV });
+      guard(stack, 'First');
+      guard(stack, 'Second');
+      guard(stack, 'Third');
+      const warnings = warningsOf(stack);
+      expect(warnings.map((w) => w.id)).toEqual(['/Mail/Second', '/Mail/Third']);
+      expect(warnings[1].entry.data).toContain('as those of Mail/First, Mail/Second, in account');
+    });
+
+    test('warns for guards in one environment-agnostic stack: its account and Region are one', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Mail');
+      guard(stack, 'First');
+      guard(stack, 'Second');
+      expect(warningsOf(stack).map((w) => w.id)).toEqual(['/Mail/Second']);
+      expect(warningsOf(stack)[0].entry.data).toContain('as those of Mail/First, in the same stack: every alarm');
+    });
+  });
+
+  describe('acknowledged as the other warnings are', () => {
+    /** Two guards in one stack, `acknowledge` called where the case says. */
+    function acknowledged(acknowledge: (stack: Stack, create: () => ReputationGuard) => void): Stack {
+      const app = new App();
+      const stack = new Stack(app, 'Mail', { env: ENV });
+      guard(stack, 'First');
+      acknowledge(stack, () => guard(stack, 'Second'));
+      return stack;
+    }
+
+    test.each([
+      ['the guard, after creating it', (_: Stack, create: () => ReputationGuard) => CoreAnnotations.of(create()).acknowledgeWarning(ByoipRuleId.DUPLICATE_ACCOUNT_ALARMS, 'two teams')],
+      ['the stack, before creating it', (stack: Stack, create: () => ReputationGuard) => {
+        CoreAnnotations.of(stack).acknowledgeWarning('SesByoip-DuplicateAccountAlarms', 'two teams');
+        create();
+      }],
+      ['the App, before creating it', (stack: Stack, create: () => ReputationGuard) => {
+        CoreAnnotations.of(stack.node.root).acknowledgeWarning('SesByoip-DuplicateAccountAlarms', 'two teams');
+        create();
+      }],
+      ['the App, after creating it', (stack: Stack, create: () => ReputationGuard) => {
+        create();
+        CoreAnnotations.of(stack.node.root).acknowledgeWarning('SesByoip-DuplicateAccountAlarms', 'two teams');
+      }],
+    ])('is silenced by Annotations.of(x).acknowledgeWarning on %s', (_where, acknowledge) => {
+      expect(warningsOf(acknowledged(acknowledge))).toEqual([]);
+    });
+
+    test.each([
+      'SesByoip-DuplicateAccountAlarms',
+      'Annotation::SesByoip-DuplicateAccountAlarms',
+    ])('is silenced by Validations.of(x).acknowledge({ id: %j }), on the guard or its stack', (id) => {
+      for (const where of ['guard', 'stack'] as const) {
+        const stack = acknowledged((s, create) => {
+          const second = create();
+          Validations.of(where === 'guard' ? second : s).acknowledge({ id, reason: 'two teams' });
+        });
+        expect(warningsOf(stack)).toEqual([]);
+      }
+    });
+
+    test('is not silenced by acknowledging the other warning of guards', () => {
+      const stack = acknowledged((_, create) => CoreAnnotations.of(create()).acknowledgeWarning(ByoipRuleId.REPUTATION_METRICS_OFF, 'x'));
+      expect(warningsOf(stack)).toHaveLength(1);
+    });
+  });
+
+  test('is a ByoipRuleId', () => {
+    expect(ByoipRuleId.DUPLICATE_ACCOUNT_ALARMS).toBe('SesByoip-DuplicateAccountAlarms');
   });
 });

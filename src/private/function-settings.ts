@@ -13,13 +13,21 @@
  *
  * The settings live on the Stack object under a Symbol.for key, so that two
  * copies of this library in one app read and write the same settings.
+ *
+ * The first such construct of a stack also has the stack warned, at
+ * synthesis, if its runtime is past its deprecation date
+ * (SesByoip-DeprecatedRuntime).
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
+import { honourEarlierAcknowledgement, honourValidationsAcknowledgement } from './acknowledgements';
 import { suppressNagFindings } from './nag-suppressions';
 import type { ByoipFunctionsProps } from '../byoip-functions';
+import { formatFinding } from '../rules/finding';
+import { ByoipRuleId } from '../rules/rule-id';
+import { checkRuntimeDeprecation, DEFAULT_NODE_RUNTIME } from '../rules/runtime-rules';
 
 /** Where a stack keeps its record (shared by every copy of the library). */
 const RECORD = Symbol.for('cdk-ses-byoip.ByoipFunctions');
@@ -30,13 +38,17 @@ interface StackRecord {
   settings?: ByoipFunctionsProps;
   /** The constructs that deployed functions, by path, and how to apply settings given later. */
   readonly users: Array<{ readonly path: string; readonly apply: () => void }>;
+  /** True once the stack has its runtime checked at synthesis (by any copy of the library). */
+  runtimeChecked?: boolean;
 }
 
 /** The settings that the functions of a stack get, defaults filled in. */
 export interface FunctionSettings {
   /** The runtime of every function. */
   readonly runtime: lambda.Runtime;
-  /** True if the user pinned a runtime older than the latest (cdk-nag's AwsSolutions-L1 then fires). */
+  /** True if ByoipFunctions.configure() set the runtime; false for the default. */
+  readonly pinned: boolean;
+  /** True if the runtime is older than the latest aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 then fires). */
   readonly olderThanLatest: boolean;
   /** The user's log group, for every function and state machine; else each construct creates its own. */
   readonly logGroup?: logs.ILogGroup;
@@ -49,11 +61,11 @@ export interface FunctionSettings {
 /** The settings of the stack of `scope`: what ByoipFunctions.configure() set, or the defaults. */
 export function functionSettingsOf(scope: IConstruct): FunctionSettings {
   const settings = recordOf(Stack.of(scope)).settings ?? {};
-  const latest = latestNodeRuntime();
-  const runtime = settings.runtime ?? latest;
+  const runtime = settings.runtime ?? defaultNodeRuntime();
   return {
     runtime,
-    olderThanLatest: nodeVersion(runtime) < nodeVersion(latest),
+    pinned: settings.runtime !== undefined,
+    olderThanLatest: nodeVersion(runtime) < nodeVersion(latestNodeRuntime()),
     logGroup: settings.logGroup,
     logRetention: settings.logRetention ?? logs.RetentionDays.THREE_MONTHS,
     logRemovalPolicy: settings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -75,8 +87,11 @@ export function shapeFunctions(scope: IConstruct, ownLogGroups: readonly logs.Lo
         if (settings.olderThanLatest) {
           suppressNagFindings(child, [{
             id: 'AwsSolutions-L1',
-            reason: `The runtime ${settings.runtime.name} was pinned with ByoipFunctions.configure() for this stack, ` +
-              'instead of the latest Node.js runtime that aws-cdk-lib knows.',
+            reason: settings.pinned
+              ? `The runtime ${settings.runtime.name} was pinned with ByoipFunctions.configure() for this stack, ` +
+                'instead of the latest Node.js runtime that aws-cdk-lib knows.'
+              : `The runtime ${settings.runtime.name} is the default of cdk-ses-byoip, the runtime it is tested on, rather than ` +
+                'the latest Node.js runtime that aws-cdk-lib knows (which may not be in every Region yet); pin another with ByoipFunctions.configure().',
           }]);
         }
       }
@@ -89,7 +104,49 @@ export function shapeFunctions(scope: IConstruct, ownLogGroups: readonly logs.Lo
     }
   };
   apply();
-  recordOf(Stack.of(scope)).users.push({ path: scope.node.path, apply });
+  const record = recordOf(Stack.of(scope));
+  record.users.push({ path: scope.node.path, apply });
+  if (!record.runtimeChecked) {
+    record.runtimeChecked = true;
+    checkRuntimeAtSynthesis(Stack.of(scope));
+  }
+}
+
+/**
+ * Warns on `stack` at synthesis (SesByoip-DeprecatedRuntime) if the runtime
+ * of its functions is then past its deprecation date. At synthesis, so that
+ * it sees the settings whenever ByoipFunctions.configure() is called, and
+ * every acknowledgement made before (aws-cdk-lib drops the warning itself
+ * for one on a scope between the App and the stack; the library honours one
+ * on the stack or the App, and Validations.of(x).acknowledge()). Adds a
+ * warning only: the template does not change.
+ */
+function checkRuntimeAtSynthesis(stack: Stack): void {
+  Aspects.of(stack).add({
+    visit: (node) => {
+      if (node !== stack) {
+        return;
+      }
+      const settings = functionSettingsOf(stack);
+      const finding = checkRuntimeDeprecation({
+        stackPath: stack.node.path,
+        runtime: settings.runtime.name,
+        pinned: settings.pinned,
+        known: lambda.Runtime.ALL.filter((runtime) => runtime.family === lambda.RuntimeFamily.NODEJS).map((runtime) => runtime.name),
+      }, new Date());
+      if (finding) {
+        Annotations.of(stack).addWarningV2(ByoipRuleId.DEPRECATED_RUNTIME, formatFinding(finding));
+        honourValidationsAcknowledgement(stack, ByoipRuleId.DEPRECATED_RUNTIME);
+        honourEarlierAcknowledgement(stack, ByoipRuleId.DEPRECATED_RUNTIME);
+      }
+    },
+  }, { priority: AspectPriority.READONLY });
+}
+
+/** The runtime of the functions when ByoipFunctions.configure() sets none. */
+function defaultNodeRuntime(): lambda.Runtime {
+  return lambda.Runtime.ALL.find((runtime) => runtime.name === DEFAULT_NODE_RUNTIME)
+    ?? new lambda.Runtime(DEFAULT_NODE_RUNTIME, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
 }
 
 /**

@@ -1,4 +1,7 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
  * The delay type with which SES delays BYOIP mail when it cannot look up the
@@ -30,6 +33,57 @@ export function reverseDnsDelayPattern(configurationSetName: string): events.Eve
       eventType: ['DeliveryDelay'],
       deliveryDelay: { delayType: [BYOIP_HOSTNAME_DELAY_TYPE] },
       mail: { tags: { [CONFIGURATION_SET_TAG]: [configurationSetName] } },
+    },
+  };
+}
+
+/** The construct ID of a stack's CloudWatch Logs resource policy for EventBridge. */
+const EVENT_LOGS_POLICY_ID = 'SesByoipEventLogsPolicy';
+
+/** The statement of each such policy made by this copy of the library, to add log groups to. */
+const eventLogsStatements = new WeakMap<logs.ResourcePolicy, iam.PolicyStatement>();
+
+/**
+ * A rule target that writes each event the rule matches, whole (as JSON),
+ * into `logGroup`, with the permission EventBridge needs for it.
+ *
+ * EventBridge writes to CloudWatch Logs under a resource policy, never a role
+ * (EventBridge User Guide, "Using resource-based policies for Amazon
+ * EventBridge", CloudWatch Logs permissions). That policy belongs to the
+ * account and Region, which hold at most 10 (CloudWatch Logs API Reference,
+ * PutResourcePolicy), so a stack has one, `SesByoipEventLogsPolicy`, that
+ * names every log group given here. Not aws-cdk-lib's
+ * `targets.CloudWatchLogGroup`: it sets one policy per rule, through a
+ * Lambda-backed custom resource (a function with a managed policy and a `*`
+ * grant, which cdk-nag reports) that ByoipFunctions.configure does not shape.
+ */
+export function logGroupTarget(logGroup: logs.LogGroup): events.IRuleTarget {
+  const stack = Stack.of(logGroup);
+  let policy = stack.node.tryFindChild(EVENT_LOGS_POLICY_ID) as logs.ResourcePolicy | undefined;
+  if (!policy) {
+    policy = new logs.ResourcePolicy(stack, EVENT_LOGS_POLICY_ID);
+  }
+  let statement = eventLogsStatements.get(policy);
+  if (!statement) {
+    // The principals of the policy the EventBridge console sets (TrustEventsToStoreLogEvent).
+    statement = new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    });
+    policy.document.addStatements(statement);
+    eventLogsStatements.set(policy, statement);
+  }
+  // The log group's Arn attribute ends in ":*": its log streams.
+  statement.addResources(logGroup.logGroupArn);
+  const grant = policy;
+  return {
+    bind: (rule) => {
+      rule.node.addDependency(grant);
+      return {
+        // The log group's own ARN, without ":*", as EventBridge takes it.
+        arn: stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: logGroup.logGroupName }),
+        targetResource: logGroup,
+      };
     },
   };
 }

@@ -110,6 +110,18 @@ export function addressesOf(blocks: readonly Ipv4Range[]): Set<number> {
   return addresses;
 }
 
+/**
+ * The strict block that an entry of `addresses` reads as, if it reads as
+ * one: its strict form if written loosely (`" 8.8.08.0 / 26"` gives
+ * `"8.8.8.0/26"`), or the block of one address for an address without a
+ * prefix length (`"8.8.8.5"` gives `"8.8.8.5/32"`, not its /24: a pool's
+ * part of a range is often a few addresses). The CLI's `--addresses` reads
+ * its entries the same way.
+ */
+export function meantBlock(entry: string): string | undefined {
+  return looseReading(entry) ?? looseReading(`${entry}/32`);
+}
+
 /** The blocks as a list in code, e.g. `["8.8.8.0/26", "8.8.8.64/32"]`. */
 export function codeList(blocks: readonly Ipv4Range[]): string {
   return `[${blocks.map((b) => `"${b}"`).join(', ')}]`;
@@ -237,7 +249,7 @@ function notAList(range: Ipv4Range, value: unknown, others: readonly Ipv4Range[]
 
 /** SesByoip-InvalidAddresses: not strict dotted-decimal CIDR. */
 function invalidEntry(range: Ipv4Range, entry: string, value: unknown, problem: string, passing: readonly Ipv4Range[]): Finding {
-  const meant = usableBlock(range, typeof value === 'string' ? looseReading(value) : undefined, passing);
+  const meant = usableBlock(range, typeof value === 'string' ? meantBlock(value) : undefined, passing);
   const example = firstFreeBlock(range, passing);
   return {
     ruleId: ByoipRuleId.INVALID_ADDRESSES,

@@ -1,6 +1,7 @@
 import { addressesOf, codeList, exampleBlocks, plural } from './address-rules';
 import { Finding, listSome } from './finding';
 import { ByoipRuleId } from './rule-id';
+import { quote } from '../private/display';
 import { fewestBlocks, rangeOf } from '../range/ipv4-cidr';
 
 /** The quota of BYOIP ranges per Region per account that AWS sets by default. */
@@ -32,6 +33,40 @@ export type QuotaSource = 'ByoipChecks' | 'context';
 
 /** The context key (cdk.json or `-c`) that sets the quota for the default checks. */
 export const MAX_RANGES_CONTEXT_KEY = 'cdk-ses-byoip:maxRangesPerRegion';
+
+/**
+ * The context value as a quota: undefined if unset, a number if valid (a
+ * whole number of at least 1, as a number from cdk.json or a string from
+ * `-c`), else the finding (RegionalQuota) that says what is wrong with it:
+ * below the minimum of 1, or not a number of ranges at all.
+ */
+export function parseContextQuota(value: unknown): number | Finding | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(number) && number >= 1) {
+    return number;
+  }
+  const shown = typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value);
+  const allowed = `a whole number of at least 1: the BYOIP ranges per Region that AWS allows your account (${DEFAULT_MAX_RANGES_PER_REGION} unless AWS raised it).`;
+  if (number < 1) {
+    return {
+      ruleId: ByoipRuleId.REGIONAL_QUOTA,
+      severity: 'error',
+      problem: `the context key ${MAX_RANGES_CONTEXT_KEY} is ${shown}, below 1, the smallest quota: a quota allows at least one range, so the BYOIP quota cannot be checked.`,
+      allowed,
+      fix: `set it to the quota AWS gives your account, e.g. -c ${MAX_RANGES_CONTEXT_KEY}=${DEFAULT_MAX_RANGES_PER_REGION} (SES's default), or remove it to use SES's default of ${DEFAULT_MAX_RANGES_PER_REGION}.`,
+    };
+  }
+  return {
+    ruleId: ByoipRuleId.REGIONAL_QUOTA,
+    severity: 'error',
+    problem: `the context key ${MAX_RANGES_CONTEXT_KEY} is ${shown}, which is not a number of ranges, so the BYOIP quota cannot be checked.`,
+    allowed,
+    fix: `set it to a number, e.g. "${MAX_RANGES_CONTEXT_KEY}": 8 in the context of cdk.json or -c ${MAX_RANGES_CONTEXT_KEY}=8, or remove it to use SES's default of ${DEFAULT_MAX_RANGES_PER_REGION}.`,
+  };
+}
 
 /**
  * The rules that look across the whole app at ranges: MultiRegion,

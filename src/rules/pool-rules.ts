@@ -1,4 +1,4 @@
-import { Finding } from './finding';
+import { Finding, listSome } from './finding';
 import { checkRange } from './range-rules';
 import { ByoipRuleId } from './rule-id';
 import { POOL_NAME } from '../handler/resource-properties';
@@ -156,5 +156,41 @@ function reservedPoolName(facts: PoolFacts): Finding | undefined {
     problem: `dedicatedIpPoolName ${quote(facts.poolName)} is the name of a pool that SES manages itself (ses-default-dedicated-pool holds the dedicated IPs that are in no pool, ses-shared-pool is the shared pool).`,
     allowed: 'any other name of lowercase letters, digits, "_" and "-" (at most 64), or no name at all: CloudFormation then generates one.',
     fix: example ? `choose another name, e.g. "${example}", or leave dedicatedIpPoolName unset.` : 'choose another name, or leave dedicatedIpPoolName unset.',
+  };
+}
+
+/** Where a pool name must be unique, for DuplicatePoolName. */
+export type PoolNameScope =
+  | { readonly account: string; readonly region: string }
+  /** An environment-agnostic stack: its pools share an account and Region, whichever they are. */
+  | { readonly stackPath: string };
+
+/**
+ * The key under which a pool name must be unique: the name in its account
+ * and Region, or in its stack when they are not known.
+ */
+export function poolNameKey(scope: PoolNameScope, name: string): string {
+  return 'stackPath' in scope ? `stack ${scope.stackPath}: ${name}` : `${scope.account}/${scope.region}: ${name}`;
+}
+
+/**
+ * SesByoip-DuplicatePoolName: the pools at `earlier` (construct paths, in
+ * construct-tree order) have the name `name` in the same scope; reported on
+ * the later pool, whose range is `cidr`. `isTaken` tells whether a name is
+ * held in the scope, so that the example is free.
+ */
+export function duplicatePoolName(
+  name: string, cidr: string, scope: PoolNameScope, earlier: readonly string[], isTaken: (name: string) => boolean,
+): Finding {
+  const candidates = [poolNameForRange(cidr), ...Array.from({ length: 8 }, (_, i) => `${name.slice(0, MAX_POOL_NAME_LENGTH - 2)}-${i + 2}`)];
+  const example = candidates.find((n): n is string => n !== undefined && n !== name && isUsablePoolName(n) && !isTaken(n));
+  const where = 'stackPath' in scope ? ', in the same stack' : ` in account ${scope.account}, Region ${scope.region}`;
+  return {
+    ruleId: ByoipRuleId.DUPLICATE_POOL_NAME,
+    severity: 'error',
+    problem: `dedicatedIpPoolName ${quote(name)} is also the name of ${listSome(earlier)}${where}; ` +
+      'a dedicated IP pool\'s name is unique in its account and Region, so the deploy that creates the second pool fails.',
+    allowed: 'a name of its own for each ByoipSendingPool of an account and Region (pools of other accounts or Regions may share a name).',
+    fix: `give this pool another name${example ? `, e.g. "${example}"` : ''}, or leave dedicatedIpPoolName unset: CloudFormation then generates a unique one.`,
   };
 }

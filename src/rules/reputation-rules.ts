@@ -1,4 +1,4 @@
-import { Finding } from './finding';
+import { Finding, listSome } from './finding';
 import { ByoipRuleId } from './rule-id';
 import { quote } from '../private/display';
 
@@ -115,5 +115,34 @@ export function checkReputationMetrics(configurationSetPath: string, reputationM
     problem: `the configuration set ${configurationSetPath} has its reputation metrics turned off (ReputationMetricsEnabled: false), so SES publishes no Reputation.BounceRate or Reputation.ComplaintRate for it and the guard's alarms on it can never fire.`,
     allowed: 'a configuration set whose reputation metrics are on (reputationMetrics: true, or left unset).',
     fix: `turn them on (reputationMetrics: true on the ses.ConfigurationSet or the ByoipSendingPool), or acknowledge this warning with Annotations.of(guard).acknowledgeWarning('${ByoipRuleId.REPUTATION_METRICS_OFF}', reason) if only the account-wide alarms matter to you.`,
+  };
+}
+
+/**
+ * Where account-wide alarms are one set: an account and Region, or an
+ * environment-agnostic stack (whose guards share one, whichever it is).
+ */
+export type AccountScope =
+  | { readonly account: string; readonly region: string }
+  | { readonly stackPath: string };
+
+/**
+ * The DuplicateAccountAlarms warning of a guard with account-wide alarms,
+ * if guards created before it in the same `scope` have them too (`earlier`,
+ * their construct paths).
+ */
+export function checkDuplicateAccountAlarms(earlier: readonly string[], scope: AccountScope): Finding | undefined {
+  if (earlier.length === 0) {
+    return undefined;
+  }
+  const where = 'stackPath' in scope ? ', in the same stack' : `, in account ${scope.account}, Region ${scope.region}`;
+  return {
+    ruleId: ByoipRuleId.DUPLICATE_ACCOUNT_ALARMS,
+    severity: 'warning',
+    problem: 'this guard\'s account-wide alarms (accountWideAlarms, true by default) watch the same account-wide bounce and complaint rates' +
+      ` as those of ${listSome(earlier)}${where}: every alarm on them would go off, and notify, twice.`,
+    allowed: 'the account-wide alarms in one ReputationGuard per account and Region; every guard keeps the alarms of its own configuration set.',
+    fix: `set accountWideAlarms: false on every guard of this account and Region but one (here, to keep those of ${earlier[0]}),` +
+      ` or acknowledge this warning with Annotations.of(guard).acknowledgeWarning('${ByoipRuleId.DUPLICATE_ACCOUNT_ALARMS}', reason) if both are meant (e.g. other topics or thresholds).`,
   };
 }

@@ -1,4 +1,4 @@
-import { Finding } from './finding';
+import { Finding, listSome } from './finding';
 import { checkPool } from './pool-rules';
 import { checkRange } from './range-rules';
 import { ByoipRuleId } from './rule-id';
@@ -68,6 +68,18 @@ export interface ReverseDnsFacts {
   readonly hostnameIsToken: boolean;
   /** The forward zone's name, if known at synthesis (not for a zone imported by ID alone, nor a token). */
   readonly forwardZoneName?: string;
+  /**
+   * Whether a forward zone is given at all.
+   * @default true
+   */
+  readonly hasForwardZone?: boolean;
+  /**
+   * Whether the construct makes the A records of the names in the forward
+   * zone (`createForwardRecords`). Without them the forward zone plays no
+   * part: it is optional, and no rule looks at it.
+   * @default true
+   */
+  readonly createsForwardRecords?: boolean;
   /** The name of the reverse zone given as a prop, if one was given and its name is known at synthesis. */
   readonly givenReverseZoneName?: string;
 }
@@ -80,7 +92,10 @@ export interface ReverseDnsFacts {
  *
  * One input, one rule: the names and the reverse zone derive from the
  * range, so a range that fails hides the other three rules; a pattern that
- * fails InvalidHostnamePattern hides HostnameOutsideZone.
+ * fails InvalidHostnamePattern hides HostnameOutsideZone for names outside
+ * the zone (not for a missing zone, another input). Without A records
+ * (`createsForwardRecords: false`) HostnameOutsideZone does not apply and
+ * the forward zone is not looked at.
  */
 export function checkReverseDns(facts: ReverseDnsFacts): Finding[] {
   if (facts.cidrIsToken) {
@@ -96,11 +111,10 @@ export function checkReverseDns(facts: ReverseDnsFacts): Finding[] {
   const pattern = invalidHostnamePattern(facts, verdict.range);
   if (pattern) {
     findings.push(pattern);
-  } else {
-    const outside = hostnameOutsideZone(facts, verdict.range);
-    if (outside) {
-      findings.push(outside);
-    }
+  }
+  const zone = missingForwardZone(facts, verdict.range, pattern === undefined) ?? (pattern ? undefined : hostnameOutsideZone(facts, verdict.range));
+  if (zone) {
+    findings.push(zone);
   }
   const mismatch = reverseZoneMismatch(facts, verdict.range);
   if (mismatch) {
@@ -164,10 +178,21 @@ function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** True if the construct makes A records in a forward zone. */
+function createsForwardRecords(facts: ReverseDnsFacts): boolean {
+  return facts.createsForwardRecords ?? true;
+}
+
+/** The name of the forward zone that the names must fall inside: none without A records. */
+function forwardZoneOf(facts: ReverseDnsFacts): string | undefined {
+  return createsForwardRecords(facts) ? facts.forwardZoneName : undefined;
+}
+
 /** True if `pattern` passes the pattern and zone rules with these facts. */
 function passesNameRules(pattern: string, facts: ReverseDnsFacts, range: Ipv4Range): boolean {
+  const zone = forwardZoneOf(facts);
   return patternProblem(pattern, range) === undefined &&
-    (facts.forwardZoneName === undefined || isInside(expandHostname(pattern, range.network), facts.forwardZoneName));
+    (zone === undefined || isInside(expandHostname(pattern, range.network), zone));
 }
 
 /**
@@ -205,7 +230,8 @@ function invalidHostnamePattern(facts: ReverseDnsFacts, range: Ipv4Range): Findi
   if (problem === undefined) {
     return undefined;
   }
-  const zone = facts.forwardZoneName === undefined ? undefined : normalize(facts.forwardZoneName);
+  const forwardZone = forwardZoneOf(facts);
+  const zone = forwardZone === undefined ? undefined : normalize(forwardZone);
   const example = suggestPattern(facts, range, [
     typeof facts.hostname === 'string' ? withOctetInFirstLabel(facts.hostname) : undefined,
     zone === undefined ? EXAMPLE_PATTERN : `mta{d}.${zone}`,
@@ -221,9 +247,28 @@ function invalidHostnamePattern(facts: ReverseDnsFacts, range: Ipv4Range): Findi
   };
 }
 
-/** SesByoip-HostnameOutsideZone: the names are not inside the forward zone. */
+/**
+ * SesByoip-HostnameOutsideZone, for no forward zone at all while the A
+ * records are made: the names are inside no zone given. `patternIsValid`:
+ * the pattern passed, so a name can be shown.
+ */
+function missingForwardZone(facts: ReverseDnsFacts, range: Ipv4Range, patternIsValid: boolean): Finding | undefined {
+  if ((facts.hasForwardZone ?? true) || !createsForwardRecords(facts)) {
+    return undefined;
+  }
+  const first = patternIsValid ? quote(expandHostname(facts.hostname, range.network)) : undefined;
+  return {
+    ruleId: ByoipRuleId.HOSTNAME_OUTSIDE_ZONE,
+    severity: 'error',
+    problem: `forwardZone is not given, so the A records of the host names${first ? ` (such as ${first})` : ''} have no hosted zone to go in; createForwardRecords is true by default.`,
+    allowed: 'a forwardZone that holds the host names, or createForwardRecords: false when their A records are managed elsewhere.',
+    fix: `pass ${first ? `the hosted zone that holds ${first}` : 'the hosted zone of the host names'} as forwardZone, or set createForwardRecords: false if those A records are managed elsewhere.`,
+  };
+}
+
+/** SesByoip-HostnameOutsideZone: the names are not inside the forward zone (in which their A records are made). */
 function hostnameOutsideZone(facts: ReverseDnsFacts, range: Ipv4Range): Finding | undefined {
-  const zone = facts.forwardZoneName;
+  const zone = forwardZoneOf(facts);
   if (zone === undefined || facts.hostnameIsToken) {
     return undefined;
   }
@@ -257,5 +302,26 @@ function reverseZoneMismatch(facts: ReverseDnsFacts, range: Ipv4Range): Finding 
     problem: `reverseZone is named ${quote(given)}, but the reverse DNS names of ${range} are in ${quote(expected)}.`,
     allowed: `the hosted zone named "${expected}" (the zone your Regional Internet Registry delegates for ${range}).`,
     fix: `pass the hosted zone named "${expected}" as reverseZone, or leave reverseZone unset to create it.`,
+  };
+}
+
+/**
+ * SesByoip-DuplicateReverseDns: the reverse DNS of `range` is made by the
+ * constructs at `earlier` too; reported on the later one.
+ */
+export function duplicateReverseDns(range: Ipv4Range, earlier: readonly string[]): Finding {
+  const zone = reverseZoneNameOf(range);
+  const others = listSome(earlier);
+  return {
+    ruleId: ByoipRuleId.DUPLICATE_REVERSE_DNS,
+    severity: 'error',
+    problem: `the reverse DNS of ${range} is made here and by ${others}; a range has one set of PTR records: ` +
+      `without reverseZone each construct makes its own "${zone}" zone, and your Regional Internet Registry delegates only one; ` +
+      'in one shared zone both write the same 256 PTR records, and the deploy fails.',
+    allowed: 'one ByoipReverseDns per range in the app (all stacks, all Stages).',
+    fix: (earlier.length === 1
+      ? `keep the ByoipReverseDns at ${others} and remove this one`
+      : `keep one ByoipReverseDns for ${range} (${others} or this one) and remove the others`) +
+      ' (one name per address: code that needs the names can call hostnameOf() on the one kept).',
   };
 }

@@ -37,6 +37,11 @@ export class ByoipRuleId {
   /** The pool is named like one of SES's own pools. */
   public static readonly RESERVED_POOL_NAME = 'SesByoip-ReservedPoolName';
   /**
+   * Two ByoipSendingPools of one account and Region (any stacks, any Stages)
+   * have the same literal pool name. Reported on the later one.
+   */
+  public static readonly DUPLICATE_POOL_NAME = 'SesByoip-DuplicatePoolName';
+  /**
    * `addresses` is an empty list, or an entry is not a strict dotted-decimal
    * CIDR block of /24 to /32 whose address is the first of its block.
    */
@@ -58,10 +63,19 @@ export class ByoipRuleId {
    * and inner hyphens; at most 253 characters), or is a token.
    */
   public static readonly INVALID_HOSTNAME_PATTERN = 'SesByoip-InvalidHostnamePattern';
-  /** The host names of a ByoipReverseDns are not inside its `forwardZone` (checked when the zone's name is known). */
+  /**
+   * A ByoipReverseDns makes the A records of its host names (`createForwardRecords`,
+   * the default) and they are not inside its `forwardZone` (checked when the zone's
+   * name is known), or no `forwardZone` is given.
+   */
   public static readonly HOSTNAME_OUTSIDE_ZONE = 'SesByoip-HostnameOutsideZone';
   /** The `reverseZone` given to a ByoipReverseDns is not the range's `c.b.a.in-addr.arpa` zone (checked when its name is known). */
   public static readonly REVERSE_ZONE_MISMATCH = 'SesByoip-ReverseZoneMismatch';
+  /**
+   * Two ByoipReverseDns of one app (any stacks, any Stages) are for the same
+   * range: one range has one set of PTR records. Reported on the later one.
+   */
+  public static readonly DUPLICATE_REVERSE_DNS = 'SesByoip-DuplicateReverseDns';
 
   /**
    * A threshold of a ReputationGuard is not a number between 0 and 1
@@ -75,6 +89,31 @@ export class ByoipRuleId {
    * `Annotations.of(guard).acknowledgeWarning('SesByoip-ReputationMetricsOff', reason)`.
    */
   public static readonly REPUTATION_METRICS_OFF = 'SesByoip-ReputationMetricsOff';
+  /**
+   * A ReputationGuard has account-wide alarms (`accountWideAlarms`, the
+   * default) and so has a guard created before it in the same account and
+   * Region: each alarm would go off twice. A warning, on the later guard:
+   * acknowledge it with
+   * `Annotations.of(guard).acknowledgeWarning('SesByoip-DuplicateAccountAlarms', reason)`.
+   */
+  public static readonly DUPLICATE_ACCOUNT_ALARMS = 'SesByoip-DuplicateAccountAlarms';
+
+  /**
+   * The library's Lambda functions in a stack run on a Node.js runtime past
+   * its AWS Lambda deprecation date (nodejs20.x since 2026-04-30), pinned with
+   * `ByoipFunctions.configure()` (or the default of a release of the library
+   * older than that date). A warning, on the stack: acknowledge it with
+   * `Annotations.of(stack).acknowledgeWarning('SesByoip-DeprecatedRuntime', reason)`.
+   */
+  public static readonly DEPRECATED_RUNTIME = 'SesByoip-DeprecatedRuntime';
+  /**
+   * Stacks in different Stages of the app fill pools in the same account and
+   * Region: CDK cannot make one wait for the other, so deployed at once their
+   * fills share SES's one request per second. (Stacks of one Stage are made
+   * to deploy one after another.) A warning: acknowledge it with
+   * `Annotations.of(stack).acknowledgeWarning('SesByoip-ConcurrentFills', reason)`.
+   */
+  public static readonly CONCURRENT_FILLS = 'SesByoip-ConcurrentFills';
 
   private constructor() {}
 }

@@ -132,6 +132,26 @@ describe('checkAddresses', () => {
       );
     });
 
+    test('InvalidAddresses for a bare address suggests the block of that one address, not the whole range', () => {
+      expect(message(list('8.8.8.5'))).toBe(
+        `[SesByoip-InvalidAddresses] addresses[0] "8.8.8.5" is not an IPv4 CIDR block: it has no prefix length (the "/24" part). ${ALLOWED}` +
+          ' Fix: write "8.8.8.5/32" if that is the block you meant.',
+      );
+      expect(checkAddresses(RANGE, list(' 8.8.08.5 ')).findings[0].fix).toBe('write "8.8.8.5/32" if that is the block you meant.');
+      expect(checkAddresses(RANGE, list('8.8.8.5', '8.8.8.200')).findings.map((f) => f.fix)).toEqual([
+        'write "8.8.8.5/32" if that is the block you meant.',
+        'write "8.8.8.200/32" if that is the block you meant.',
+      ]);
+    });
+
+    test('InvalidAddresses for a bare address that another entry or pool takes, or outside the range: no /32 of it', () => {
+      expect(checkAddresses(RANGE, list('8.8.8.5', '8.8.8.0/25')).findings[0].fix).toBe(
+        'write the block as four decimal octets, "/" and a prefix length from 24 to 32, e.g. "8.8.8.128/25", with nothing around it.',
+      );
+      expect(checkAddresses(RANGE, list('8.8.8.5'), [rangeOf('8.8.8.0/30'), rangeOf('8.8.8.4/31')]).findings[0].fix).not.toContain('8.8.8.5/32');
+      expect(checkAddresses(RANGE, list('9.9.9.9')).findings[0].fix).not.toContain('9.9.9.9/32');
+    });
+
     test('InvalidAddresses for a non-string entry (JavaScript callers)', () => {
       expect(message(list(42))).toContain('addresses[0] 42 is not an IPv4 CIDR block: it is number, not a string.');
     });

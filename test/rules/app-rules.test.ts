@@ -1,4 +1,4 @@
-import { checkClaims, checkOverlappingClaims, isWholeClaim, RangeClaim } from '../../src/rules/app-rules';
+import { checkClaims, checkOverlappingClaims, isWholeClaim, parseContextQuota, RangeClaim } from '../../src/rules/app-rules';
 import { formatFinding } from '../../src/rules/finding';
 import { ByoipRuleId } from '../../src/rules/rule-id';
 import { ranges } from '../helpers';
@@ -301,5 +301,27 @@ describe('ranges split between pools', () => {
 
   test('a claim with no address that passed takes part in no overlap check', () => {
     expect(findings([claim('8.8.8.0/24', 'A'), part('8.8.8.0/24', 'Bad', [])])).toEqual([]);
+  });
+});
+
+describe('parseContextQuota (the context key cdk-ses-byoip:maxRangesPerRegion)', () => {
+  test.each([
+    [undefined, undefined], [8, 8], ['8', 8], [' 12 ', 12], [1, 1],
+  ])('%p reads as %p', (value, expected) => {
+    expect(parseContextQuota(value)).toBe(expected);
+  });
+
+  test.each([['0'], [0], ['-1'], [-1], [' -2 ']])('%p is below 1: the finding says so, with the value and SES\'s default as the fix', (value) => {
+    const finding = parseContextQuota(value);
+    expect(typeof finding).toBe('object');
+    const text = formatFinding(finding as never);
+    expect(text).toMatch(/^\[SesByoip-RegionalQuota\] the context key cdk-ses-byoip:maxRangesPerRegion is ("?)\s*-?\d+\s*\1, below 1, the smallest quota: /);
+    expect(text).toContain("Fix: set it to the quota AWS gives your account, e.g. -c cdk-ses-byoip:maxRangesPerRegion=5 (SES's default)");
+    expect(text).not.toContain('not a number');
+  });
+
+  test.each([['eight'], ['1.5'], [2.5], [true], [null], [''], ['8 ranges']])('%p is not a number of ranges', (value) => {
+    const finding = parseContextQuota(value);
+    expect(formatFinding(finding as never)).toContain('which is not a number of ranges');
   });
 });

@@ -106,6 +106,38 @@ describe('SesByoip-HostnameOutsideZone', () => {
   test('hidden by an invalid pattern (one input, one rule)', () => {
     expect(rules(facts({ hostname: 'mta.elsewhere.org' }))).toEqual(['SesByoip-InvalidHostnamePattern']);
   });
+
+  describe('without A records (createForwardRecords: false)', () => {
+    test('does not apply: names outside the forward zone, or no forward zone at all, pass', () => {
+      expect(checkReverseDns(facts({ hostname: 'mta{d}.legacy.example.net', createsForwardRecords: false }))).toEqual([]);
+      expect(checkReverseDns(facts({ hostname: 'mta{d}.legacy.example.net', createsForwardRecords: false, hasForwardZone: false, forwardZoneName: undefined }))).toEqual([]);
+    });
+
+    test('an invalid pattern\'s example ignores the forward zone, and no message speaks of A records or the zone', () => {
+      const [finding] = checkReverseDns(facts({ hostname: 'mta.legacy.example.net', createsForwardRecords: false }));
+      expect(finding.ruleId).toBe('SesByoip-InvalidHostnamePattern');
+      expect(finding.fix).toBe('write a pattern such as "mta{d}.legacy.example.net".');
+      expect(formatFinding(finding)).not.toMatch(/A record|forward zone|forwardZone/);
+      // With A records, the same pattern is asked to fall inside the zone.
+      expect(checkReverseDns(facts({ hostname: 'mta.legacy.example.net' }))[0].fix).toBe('write a pattern such as "mta{d}.mail.example.com".');
+    });
+  });
+
+  describe('no forward zone while A records are made', () => {
+    test('exact message', () => {
+      expect(checkReverseDns(facts({ hasForwardZone: false, forwardZoneName: undefined })).map(formatFinding)).toEqual([
+        '[SesByoip-HostnameOutsideZone] forwardZone is not given, so the A records of the host names (such as "mta0.mail.example.com") have no hosted zone to go in; ' +
+        'createForwardRecords is true by default. Allowed: a forwardZone that holds the host names, or createForwardRecords: false when their A records are managed elsewhere. ' +
+        'Fix: pass the hosted zone that holds "mta0.mail.example.com" as forwardZone, or set createForwardRecords: false if those A records are managed elsewhere.',
+      ]);
+    });
+
+    test('reported with an invalid pattern too (two inputs, two findings), without an example name', () => {
+      const findings = checkReverseDns(facts({ hostname: 'mta.mail.example.com', hasForwardZone: false, forwardZoneName: undefined }));
+      expect(findings.map((f) => f.ruleId)).toEqual(['SesByoip-InvalidHostnamePattern', 'SesByoip-HostnameOutsideZone']);
+      expect(findings[1].fix).toBe('pass the hosted zone of the host names as forwardZone, or set createForwardRecords: false if those A records are managed elsewhere.');
+    });
+  });
 });
 
 describe('SesByoip-ReverseZoneMismatch', () => {
