@@ -62,6 +62,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3.1000.0',
     // `ses-byoip plan` asks STS which account the credentials belong to (GetCallerIdentity).
     '@aws-sdk/client-sts@^3.1000.0',
+    // `ses-byoip resume` prints the set's bounce and complaint rates (CloudWatch GetMetricData).
+    '@aws-sdk/client-cloudwatch@^3.1000.0',
     'aws-sdk-client-mock@^4.1.0',
     // The library's own resources must pass cdk-nag's AwsSolutions checks,
     // for users of cdk-nag 2 (an Aspect) and of cdk-nag 3 (a validation plugin).

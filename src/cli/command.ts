@@ -64,15 +64,24 @@ export type Parsed<T extends Options> =
  * parseArgs, with its errors, and any option given more than once, turned
  * into InvalidInput (parseArgs itself keeps the last value silently). An
  * option declared `multiple` may be given as often as wanted.
+ *
+ * A value that starts with "-" and is not an option (`--timeout -1`) is the
+ * option's value, judged by the command as any other; a string option
+ * followed by no value, or by an option, needs a value: the problem shows
+ * it as `usage` (the command's --help text) does.
  */
-export function parse<T extends Options>(args: readonly string[], options: T): Parsed<T> {
-  let parsed: Parsed<T>;
+export function parse<T extends Options>(args: readonly string[], options: T, usage = ''): Parsed<T> {
+  const { args: rewritten, problems } = withValues(args, options, usage);
+  let parsed: Parsed<T> | undefined;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true });
+    parsed = parseArgs({ args: rewritten, options, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
-    // Node's message may take several lines (e.g. a value that looks like an option): keep them all, on one line.
+    // Node's message may take several lines: keep them all, on one line.
     const message = (error as Error).message.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => line.replace(/[.?]?$/, (end) => end || '.')).join(' ');
-    throw new InvalidInput([`${message} See ses-byoip --help.`]);
+    problems.push(`${message} See ses-byoip --help.`);
+  }
+  if (parsed === undefined || problems.length > 0) {
+    throw new InvalidInput(problems);
   }
   const given = new Map<string, string[]>();
   for (const token of parsed.tokens) {
@@ -88,6 +97,50 @@ export function parse<T extends Options>(args: readonly string[], options: T): P
     throw new InvalidInput(repeated);
   }
   return parsed;
+}
+
+/**
+ * The arguments as parseArgs should read them: a string option's value that
+ * starts with "-" joined to it (`--timeout=-1`), and a string option without
+ * a value left out, with one problem each.
+ */
+function withValues(args: readonly string[], options: Options, usage: string): { args: string[]; problems: string[] } {
+  const isString = (name: string) => Object.prototype.hasOwnProperty.call(options, name) && options[name].type === 'string';
+  const isOption = (arg: string) => arg.startsWith('--') ||
+    (arg.length === 2 && arg[0] === '-' && Object.values(options).some((option) => option.short === arg[1]));
+  const result: string[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      result.push(...args.slice(i));
+      break;
+    }
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    if (name === undefined || !isString(name)) {
+      result.push(arg);
+      continue;
+    }
+    const value = args[i + 1];
+    if (value === undefined || isOption(value)) {
+      problems.push(needsValue(name, usage));
+      continue;
+    }
+    result.push(`${arg}=${value}`);
+    i++;
+  }
+  return { args: result, problems };
+}
+
+/** `--cidr needs a value, as in --cidr <range>: the /24, as a.b.c.0/24.`, from the option's lines in `usage`. */
+function needsValue(name: string, usage: string): string {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const line = new RegExp(`^ {2}--${escaped} (<[^>]+>)(?: +(.+))?\n(?: {20,}(.+))?`, 'm').exec(usage);
+  if (!line) {
+    return `--${name} needs a value. See ses-byoip --help.`;
+  }
+  const description = (line[2] ?? line[3] ?? '').replace(/\.$/, '');
+  return `--${name} needs a value, as in --${name} ${line[1]}${description ? `: ${description}` : ''}.`;
 }
 
 /**
@@ -116,6 +169,11 @@ export function printVersion(io: Io, json: boolean): number {
   return ExitCode.OK;
 }
 
+/** `1 retry`, `2 retries`: a number and its noun, singular for 1 (`many` defaults to `one` + "s"). */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** One JSON document, as a command prints it on stdout. */
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, undefined, 2)}\n`;
@@ -132,8 +190,8 @@ export function waitNotes(io: Io): (wait: PacerWait) => void {
       lastWaitNote = Date.now();
       const retry = `retrying in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${(delayMs / 1000).toFixed(1)} s`}`;
       io.err(reason === 'throttled'
-        ? `ses-byoip: SES is throttling (${stats.throttled} throttled answers so far; a deploy may be using the account's rate): ${retry}\n`
-        : `ses-byoip: SES failed transiently (${stats.retried} retries so far): ${retry}\n`);
+        ? `ses-byoip: SES is throttling (${count(stats.throttled, 'throttled answer')} so far; a deploy may be using the account's rate): ${retry}\n`
+        : `ses-byoip: SES failed transiently (${count(stats.retried, 'retry', 'retries')} so far): ${retry}\n`);
     }
   };
 }

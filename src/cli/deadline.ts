@@ -3,6 +3,7 @@
  * DNS, so that a stalled endpoint or a long throttling storm ends with a
  * one-line reason instead of running silently for ever.
  */
+import { ApiFailure } from './errors';
 import { quote } from '../private/display';
 
 /** The default deadline of a command: enough to page an account with many ranges while a deploy takes most of SES's rate. */
@@ -26,6 +27,15 @@ export function parseTimeout(value: string | undefined): { readonly ms: number }
     return { problem: `--timeout ${quote(value)} is not a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}: e.g. --timeout 300 (default ${DEFAULT_TIMEOUT_SECONDS}).` };
   }
   return { ms: Math.round(seconds * 1000) };
+}
+
+/**
+ * The one line of every command that calls AWS when its deadline passes:
+ * `why` says what kept it (without a final period), e.g. "SES did not
+ * answer in time in eu-west-1 (a stalled connection or endpoint)".
+ */
+export function gaveUp(timeoutMs: number, why: string): ApiFailure {
+  return new ApiFailure(`Gave up after ${timeoutMs / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
 }
 
 /** Thrown by withDeadline when the work did not finish in time. */

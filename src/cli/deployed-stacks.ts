@@ -19,6 +19,7 @@ import {
   StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CLOUDFORMATION, STS, watchEndpoint } from './aws-endpoint';
 import { Template } from './cloud-assembly';
 import { parsePhysicalId, POOL_ADDRESSES_RESOURCE_TYPE, PoolAndRange } from '../handler/resource-properties';
 
@@ -43,7 +44,9 @@ export interface StackReadClients {
  * come from the SDK's standard configuration; a call that hangs, before or
  * after its headers, gives up after `requestTimeoutMs` (10 s by default)
  * instead of waiting for ever. The SDK retries throttling and transient
- * errors (CloudFormation up to 5 attempts).
+ * errors (CloudFormation up to 5 attempts); an endpoint that is not AWS's
+ * (nothing listens, or something else answers) fails at once with an
+ * EndpointProblem (aws-endpoint.ts).
  */
 export function createStackReadClients(options: { readonly region?: string; readonly requestTimeoutMs?: number } = {}): StackReadClients {
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -55,6 +58,9 @@ export function createStackReadClients(options: { readonly region?: string; read
   };
   const cloudFormation = new CloudFormationClient({ region: options.region, maxAttempts: CLOUDFORMATION_ATTEMPTS, requestHandler });
   const sts = new STSClient({ region: options.region, requestHandler });
+  // An endpoint that is not AWS's fails at once, in one line, without the SDK's retries.
+  watchEndpoint(cloudFormation, CLOUDFORMATION);
+  watchEndpoint(sts, STS);
   return {
     cloudFormation,
     sts,

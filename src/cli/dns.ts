@@ -418,7 +418,7 @@ export const dnsCommand: Command = {
   name: 'dns',
   summary: 'Check the reverse DNS of the 256 addresses: one PTR record each, whose name resolves back to it',
   run: async (args, io, json) => {
-    const { values } = parse(args, DNS_OPTIONS);
+    const { values } = parse(args, DNS_OPTIONS, DNS_USAGE);
     const early = helpOrVersion(values, DNS_USAGE, io, json);
     if (early !== undefined) {
       return early;

@@ -21,9 +21,10 @@
  * writes with PutDedicatedIpInPool.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EndpointProblem } from './aws-endpoint';
 import { AssemblyStack, poolResourcesOf, readCloudAssembly, Template } from './cloud-assembly';
-import { Command, COMMON, helpOrVersion, Io, parse, toJson, waitNotes } from './command';
-import { DeadlinePassed, parseTimeout, TIMEOUT_USAGE, withDeadline } from './deadline';
+import { Command, COMMON, count, helpOrVersion, Io, parse, toJson, waitNotes } from './command';
+import { DeadlinePassed, gaveUp, parseTimeout, TIMEOUT_USAGE, withDeadline } from './deadline';
 import { callerAccount, createStackReadClients, DeployedStack, readDeployedStack, StackReadClients } from './deployed-stacks';
 import { ApiFailure, ExitCode, InvalidInput } from './errors';
 // Through the module's exports, so that a test can replace readPlan (jest.spyOn).
@@ -33,7 +34,7 @@ import { Executor } from '../handler/executor';
 import { PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { FillPlan, Move, planFill, planRelease } from '../handler/planner';
 import { DEFAULT_POOL, parsePhysicalId, physicalIdOf, PoolAddressesSettings, PoolAndRange } from '../handler/resource-properties';
-import { AccountState, DedicatedIpState, describeSesError, errorName, SesCallError } from '../handler/ses-client';
+import { AccountState, classifySesError, DedicatedIpState, describeSesError, errorName, SesCallError } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { fewestBlocks, ipv4ToNumber, rangeOf } from '../range/ipv4-cidr';
 
@@ -480,7 +481,8 @@ function blockingProblems(
 ): string[] {
   const { cidr } = settings;
   const pool = displayPool(settings.poolName, newPools.get(settings.poolName));
-  const whose = settings.addresses ? `this pool's ${fill.addresses.length} addresses of ${cidr}` : `the ${fill.addresses.length} addresses of ${cidr}`;
+  const addresses = count(fill.addresses.length, 'address', 'addresses');
+  const whose = settings.addresses ? `this pool's ${addresses} of ${cidr}` : `the ${addresses} of ${cidr}`;
   const account = `account ${context.account} in ${context.region}`;
   const problems: string[] = [];
   const leftAlone = kind === 'Unchanged'
@@ -495,10 +497,10 @@ function blockingProblems(
         : `${leftAlone}.`));
   }
   if (fill.foreign.size > 0) {
-    const count = [...fill.foreign.values()].reduce((n, ips) => n + ips.length, 0);
+    const foreignCount = [...fill.foreign.values()].reduce((n, ips) => n + ips.length, 0);
     const pools = [...fill.foreign].map(([name, ips]) => `${name} (${ips.length}: ${someBlocks(ips)})`).join('; ');
     const example = [...fill.foreign.values()][0][0];
-    problems.push(`${count === 1 ? '1 address' : `${count} addresses`} of ${cidr} ${count === 1 ? 'is' : 'are'} in other dedicated IP pools: ${pools}. ` +
+    problems.push(`${count(foreignCount, 'address', 'addresses')} of ${cidr} ${foreignCount === 1 ? 'is' : 'are'} in other dedicated IP pools: ${pools}. ` +
       (fill.fails
         ? `They may be in use by another configuration, so cdk deploy does not take them into pool ${pool}: it fails before it moves anything. ` +
           `Move them to ${DEFAULT_POOL} first (e.g. \`aws sesv2 put-dedicated-ip-in-pool --ip ${example} --destination-pool-name ${DEFAULT_POOL} --region ${context.region}\`), ` +
@@ -535,7 +537,7 @@ function blocksOf(addresses: readonly string[]): string[] {
 /** Addresses as the fewest CIDR blocks, a few named, for sentences. */
 function someBlocks(addresses: readonly string[]): string {
   const blocks = blocksOf(addresses);
-  return blocks.length <= 4 ? blocks.join(', ') : `${blocks.slice(0, 4).join(', ')} and ${blocks.length - 4} more blocks`;
+  return blocks.length <= 4 ? blocks.join(', ') : `${blocks.slice(0, 4).join(', ')} and ${count(blocks.length - 4, 'more block')}`;
 }
 
 /**
@@ -736,7 +738,16 @@ function nameFailedCalls(client: CloudFormationClient): void {
   }, { step: 'initialize', name: 'sesByoipNameFailedCalls' });
 }
 
-/** `work`, given up at the deadline (then `cancel` closes its connections) with the one-line timeout failure. */
+/** How long plan waits before it tries a read again that the SDK's own retries did not get past. */
+const READ_AGAIN_AFTER_MS = 1_000;
+
+/**
+ * `work`, until it succeeds, fails for good, or the deadline passes (then
+ * `cancel` closes its connections): a failure the SDK's retries did not get
+ * past (throttling, a timeout, a 5xx, as classifySesError sorts them) is
+ * tried again while there is time, so that the deadline, not a number of
+ * attempts, ends it, with the one-line reason every command gives.
+ */
 async function beforeDeadline<T>(
   deadline: number,
   timeoutMs: number,
@@ -745,13 +756,31 @@ async function beforeDeadline<T>(
   work: () => Promise<T>,
   cancel: () => void,
 ): Promise<T> {
-  try {
-    return await withDeadline(work(), Math.max(deadline - SYSTEM_CLOCK.now(), 1), cancel);
-  } catch (error) {
-    if (error instanceof DeadlinePassed) {
-      throw new ApiFailure(`Gave up after ${timeoutMs / 1000} s (--timeout): ${service} did not answer in time in ${region}. Try again later, or pass a longer --timeout.`);
+  let last: unknown;
+  let timedOut = 0;
+  for (;;) {
+    try {
+      return await withDeadline(work(), Math.max(deadline - SYSTEM_CLOCK.now(), 1), cancel);
+    } catch (error) {
+      const passed = error instanceof DeadlinePassed;
+      if (!passed) {
+        if (classifySesError(error) === 'fatal') {
+          throw error;
+        }
+        last = error;
+        if (errorName(error) === 'TimeoutError') {
+          timedOut += (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        }
+      }
+      if (passed || SYSTEM_CLOCK.now() + READ_AGAIN_AFTER_MS >= deadline) {
+        throw gaveUp(timeoutMs, last === undefined || errorName(last) === 'TimeoutError'
+          ? `${service} did not answer in time in ${region} (a stalled connection or endpoint${timedOut > 0 ? `: ${count(timedOut, 'call')} timed out` : ''})`
+          : classifySesError(last) === 'throttled'
+            ? `${service} kept throttling the calls in ${region}`
+            : `${service} in ${region} kept failing (the last: ${describeSesError(last).replace(/\.$/, '')})`);
+      }
+      await SYSTEM_CLOCK.sleep(READ_AGAIN_AFTER_MS);
     }
-    throw error;
   }
 }
 
@@ -768,6 +797,9 @@ function stsFailure(error: unknown): Error {
   if (error instanceof ApiFailure || error instanceof InvalidInput) {
     return error;
   }
+  if (error instanceof EndpointProblem) {
+    return new ApiFailure(error.message);
+  }
   if (noCredentials(error)) {
     return credentialsFailure(error);
   }
@@ -778,6 +810,9 @@ function stsFailure(error: unknown): Error {
 function cloudFormationFailure(error: unknown, stackName: string, region: string): Error {
   if (error instanceof ApiFailure || error instanceof InvalidInput) {
     return error;
+  }
+  if (error instanceof EndpointProblem) {
+    return new ApiFailure(error.message);
   }
   if (noCredentials(error)) {
     return credentialsFailure(error);
@@ -908,7 +943,7 @@ function moveFailure(error: unknown, region: string, pool: PoolPlan, madeBefore:
     return credentialsFailure(cause);
   }
   const message = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
-  const done = `${madeBefore > 0 ? `${madeBefore} addresses were moved back before; ` : ''}run ses-byoip plan again to see what is left.`;
+  const done = `${madeBefore > 0 ? `${count(madeBefore, 'address', 'addresses')} ${madeBefore === 1 ? 'was' : 'were'} moved back before; ` : ''}run ses-byoip plan again to see what is left.`;
   if (['AccessDeniedException', 'AccessDenied'].includes(errorName(cause))) {
     return new ApiFailure(`${message}. The credentials need ses:PutDedicatedIpInPool on pool ${pool.pool}, its sibling pools and ${DEFAULT_POOL} in ${region}; ${done}`);
   }
@@ -958,10 +993,10 @@ export function formatPlan(result: PlanResult): string {
         }
         pool.problems.forEach((problem) => lines.push(`    ${problem}`));
       } else {
-        const count = pool.moves.length;
+        const moveCount = pool.moves.length;
         const what = pool.action === 'drift'
-          ? `drift, ${count} ${count === 1 ? 'move' : 'moves'} back pending`
-          : `${pool.action} (${pool.why}), ${count === 0 ? 'nothing to move' : `${count} ${count === 1 ? 'move' : 'moves'}`}, ${formatDuration(pool.seconds)}` +
+          ? `drift, ${count(moveCount, 'move')} back pending`
+          : `${pool.action} (${pool.why}), ${moveCount === 0 ? 'nothing to move' : count(moveCount, 'move')}, ${formatDuration(pool.seconds)}` +
             (pool.reached ? '' : ', not reached: the deploy fails before');
         lines.push(`${head}${what}`);
         for (const group of moveGroups(pool.moves)) {
@@ -1077,7 +1112,7 @@ Options:
 Exit codes: 0 nothing would move, 1 unexpected error, 2 invalid input (a bad
             --app or --stack, credentials of another account, --apply refused),
             3 the deploy would fail (blocked addresses), 4 AWS could not be
-            read (credentials, permissions, network, or --timeout passed),
+            read (credentials, permissions, network, an endpoint that is not AWS, or --timeout passed),
             5 moves pending (cdk deploy's, or drift for --apply).
 `;
 
@@ -1095,7 +1130,7 @@ export const planCommand: Command = {
   name: 'plan',
   summary: 'Show what cdk deploy would do to the BYOIP addresses (moves, blocked addresses, drift); --apply moves drift back',
   run: async (args, io, json) => {
-    const { values } = parse(args, PLAN_OPTIONS);
+    const { values } = parse(args, PLAN_OPTIONS, PLAN_USAGE);
     const early = helpOrVersion(values, PLAN_USAGE, io, json);
     if (early !== undefined) {
       return early;
@@ -1128,11 +1163,11 @@ async function runApply(input: PlanInput, io: Io, json: boolean, yes: boolean, p
   const before = simulatePlan(reading.app, reading.stacks, reading.states);
   const drift = driftMovesOf(before);
   drift.leftOut.forEach((line) => io.err(`ses-byoip: ${line}\n`));
-  const count = drift.moves.reduce((n, d) => n + d.moves.length, 0);
+  const driftCount = drift.moves.reduce((n, d) => n + d.moves.length, 0);
   if (!json) {
     io.out(formatPlan(before));
   }
-  if (count === 0) {
+  if (driftCount === 0) {
     io.err('ses-byoip: --apply: no address to move back.\n');
     if (json) {
       io.out(toJson({ ...before, applied: [] }));
@@ -1141,7 +1176,7 @@ async function runApply(input: PlanInput, io: Io, json: boolean, yes: boolean, p
   }
   if (!yes) {
     const where = [...new Set(drift.moves.map((d) => `account ${d.account} in ${d.region}`))].join(', ');
-    io.err(`ses-byoip: Move ${count} ${count === 1 ? 'address' : 'addresses'} back to the deployed layout (${where}, ${formatDuration(count)} at SES's one request per second)? [y/N] `);
+    io.err(`ses-byoip: Move ${count(driftCount, 'address', 'addresses')} back to the deployed layout (${where}, ${formatDuration(driftCount)} at SES's one request per second)? [y/N] `);
     const answer = await io.input!.readLine();
     if (!/^\s*y(es)?\s*$/i.test(answer ?? '')) {
       io.err('ses-byoip: nothing moved.\n');

@@ -93,12 +93,13 @@ export function buildRequest(input: RequestInput): ByoipRequest {
     problems.push(`--region ${quote(region)} is not an AWS Region name: give it as AWS writes it, e.g. --region eu-west-1.`);
   }
 
-  const registryKey = input.registry?.toUpperCase().replace(/[ -]/g, '_');
-  const registry = registryKey === undefined ? undefined : REGISTRIES[registryKey];
+  const registry = input.registry === undefined ? undefined : registryOf(input.registry);
   if (input.registry === undefined) {
     problems.push(`--registry is required: the Regional Internet Registry of the range, one of ${Object.keys(REGISTRIES).join(', ')}.`);
   } else if (registry === undefined) {
-    problems.push(`--registry ${quote(input.registry)} is not a Regional Internet Registry: use one of ${Object.keys(REGISTRIES).join(', ')}.`);
+    problems.push(compact(input.registry) === 'RIPE'
+      ? `--registry ${quote(input.registry)} names RIPE, whose Regional Internet Registry is the RIPE NCC: write --registry RIPE_NCC (in any case).`
+      : `--registry ${quote(input.registry)} is not a Regional Internet Registry: use one of ${Object.keys(REGISTRIES).join(', ')} (in any case).`);
   }
 
   const useCase = input.useCase?.trim();
@@ -112,6 +113,17 @@ export function buildRequest(input: RequestInput): ByoipRequest {
     throw new InvalidInput(problems);
   }
   return compose(cidr!, account!, region!, registry!, useCase!, warnings);
+}
+
+/** The registry's name (e.g. "RIPE NCC") for a --registry given in any case, with or without " ", "_", "-" or "." between its words. */
+function registryOf(given: string): string | undefined {
+  const key = Object.keys(REGISTRIES).find((k) => compact(k) === compact(given));
+  return key === undefined ? undefined : REGISTRIES[key];
+}
+
+/** A registry's letters alone, in capitals: "ripe ncc", "Ripe-NCC" and "RIPE_NCC" are all "RIPENCC". */
+function compact(name: string): string {
+  return name.toUpperCase().replace(/[\s_.-]/g, '');
 }
 
 function compose(ipRange: string, accountId: string, region: string, registry: string, useCase: string, warnings: string[]): ByoipRequest {
@@ -189,7 +201,7 @@ Options:
   --cidr <range>      the /24 to bring, as a.b.c.0/24
   --account <id>      the 12-digit AWS account ID that will send from it
   --region <region>   the one Region where SES will use it, e.g. us-east-1
-  --registry <rir>    its Regional Internet Registry: ${Object.keys(REGISTRIES).join(', ')}
+  --registry <rir>    its Regional Internet Registry, in any case: ${Object.keys(REGISTRIES).join(', ')}
   --use-case <text>   what you send from the range
   --json              print the request, or the error, as JSON
   --version           print the version
@@ -212,7 +224,7 @@ export const requestCommand: Command = {
   name: 'request',
   summary: `Print the request to send to AWS (${REQUEST_ADDRESS}) to bring a /24 to SES`,
   run: (args, io, json) => {
-    const { values } = parse(args, REQUEST_OPTIONS);
+    const { values } = parse(args, REQUEST_OPTIONS, REQUEST_USAGE);
     const early = helpOrVersion(values, REQUEST_USAGE, io, json);
     if (early !== undefined) {
       return early;

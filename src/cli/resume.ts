@@ -1,17 +1,19 @@
 /**
  * `ses-byoip resume`: turns a configuration set's sending back on (after the
  * ReputationGuard, or anyone, paused it and the cause is fixed), printing
- * first what it can read: the set's sending state and the account's
- * enforcement status (GetAccount).
+ * first what it can read: the set's sending state, the account's
+ * enforcement status (GetAccount) and the set's latest bounce and complaint
+ * rates (CloudWatch, see reputation-rates.ts).
  */
 import { Command, COMMON, helpOrVersion, parse, toJson, waitNotes } from './command';
 import { parseTimeout, TIMEOUT_USAGE } from './deadline';
 import { ApiFailure, ExitCode, InvalidInput } from './errors';
+import { formatRates, RatesReading, readReputationRates, ReputationRates } from './reputation-rates';
 import { REGION } from './request';
 // Through the module's exports, so that a test can replace resumeSending (jest.spyOn).
 import * as self from './resume';
 import { SesSession } from './ses-session';
-import { OutOfTime, PacerWait } from '../handler/pacer';
+import { OutOfTime, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
 import { AccountSendingState, describeSesError, errorName, SesCallError } from '../handler/ses-client';
 import { quote } from '../private/display';
 
@@ -45,9 +47,21 @@ export interface ResumeResult {
   readonly account: { readonly enforcementStatus: string | null; readonly sendingEnabled: boolean } | null;
   /** Why the account could not be read, or null. */
   readonly accountError: string | null;
+  /**
+   * The set's bounce and complaint rates before the resume: the highest SES
+   * published in the last hour and the last 24 hours (null where it
+   * published none); null if they could not be read (see ratesUnknown) or
+   * there is no such set.
+   */
+  readonly rates: ReputationRates | null;
+  /** Why `rates` could not be read (no permission, no answer in time ...), or null. */
+  readonly ratesUnknown: string | null;
   /** One paragraph: what was done, and anything that still stops the mail. */
   readonly message: string;
 }
+
+/** The longest the rates may take (CloudWatch), at most half the time left. */
+const RATES_TIMEOUT_MS = 10_000;
 
 /** SES's configuration set names. */
 const CONFIGURATION_SET_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -91,10 +105,12 @@ export async function resumeSending(input: ResumeInput, progress: ResumeProgress
         }
         accountError = describeSesError(error instanceof SesCallError ? error.cause : error);
       }
+      // The rates before the resume; never a reason to fail, so they get a share of the time left, at most 10 s.
+      const rates = await readReputationRates(name, region, Math.max(1, Math.min(RATES_TIMEOUT_MS, (session.deadline - SYSTEM_CLOCK.now()) / 2)));
       if (!wasSending && await ses.setConfigurationSetSending(name, true) === 'not-found') {
         return notFound(name, region);
       }
-      return summarize(name, region, wasSending, account, accountError);
+      return summarize(name, region, wasSending, account, accountError, rates);
     };
     return await session.within(work(), (error: unknown) => apiFailure(error, region, name));
   } finally {
@@ -111,6 +127,8 @@ function notFound(name: string, region: string): ResumeResult {
     sending: false,
     account: null,
     accountError: null,
+    rates: null,
+    ratesUnknown: null,
     message: `There is no configuration set ${name} in ${region}: check the name (it is case-sensitive) and --region.`,
   };
 }
@@ -122,6 +140,7 @@ export function summarize(
   wasSending: boolean,
   account: AccountSendingState | undefined,
   accountError: string | null,
+  rates: RatesReading,
 ): ResumeResult {
   const done = wasSending
     ? `Configuration set ${name} in ${region} was already sending: nothing changed.`
@@ -145,6 +164,8 @@ export function summarize(
     sending: true,
     account: account ? { enforcementStatus: account.enforcementStatus ?? null, sendingEnabled: account.sendingEnabled } : null,
     accountError,
+    rates: 'rates' in rates ? rates.rates : null,
+    ratesUnknown: 'unknown' in rates ? rates.unknown : null,
     message: [done, ...caveats].join(' '),
   };
 }
@@ -158,6 +179,7 @@ export function formatResume(result: ResumeResult): string {
     lines.push(result.account
       ? `  account: enforcement status ${result.account.enforcementStatus ?? 'unknown'}, sending ${result.account.sendingEnabled ? 'enabled' : 'PAUSED for the whole account'}`
       : `  account: could not be read (${result.accountError ?? 'unknown'})`);
+    lines.push(`  rates:   ${formatRates(result.rates ? { rates: result.rates } : { unknown: result.ratesUnknown ?? 'unknown' })}`);
   } else {
     lines.push('  not found');
   }
@@ -181,12 +203,16 @@ const RESUME_USAGE = `Usage: ses-byoip resume --configuration-set <name> [--regi
 
 Turns the sending of a configuration set back on, after the ReputationGuard
 (or anyone) paused it and the cause of the bounces or complaints is fixed.
-First reads and prints the set's sending state and the account's enforcement
+First reads and prints the set's sending state, the account's enforcement
 status (GetAccount: HEALTHY, PROBATION or SHUTDOWN, and whether the whole
-account may send), then enables the set's sending unless it is on already.
-AWS credentials, Region and endpoint as for the AWS CLI and SDK; the
-credentials need ses:GetConfigurationSet, ses:PutConfigurationSetSendingOptions
-and (to show the account's status; resume goes on without it) ses:GetAccount.
+account may send) and the set's bounce and complaint rates (the highest SES
+published in the last hour and the last 24 hours, from CloudWatch: the
+metrics the ReputationGuard watches), then enables the set's sending unless
+it is on already. AWS credentials, Region and endpoint as for the AWS CLI
+and SDK; the credentials need ses:GetConfigurationSet and
+ses:PutConfigurationSetSendingOptions, and, to show the account's status
+and the rates (resume goes on without them), ses:GetAccount and
+cloudwatch:GetMetricData.
 
 Options:
   --configuration-set <name>
@@ -199,7 +225,8 @@ Options:
 
 Exit codes: 0 sending (resumed, or it was already), 1 unexpected error, 2 invalid
             input (including no AWS Region), 3 no such configuration set, 4 SES
-            could not be reached (credentials, permissions, network, or --timeout passed).
+            could not be reached
+            (credentials, permissions, network, an endpoint that is not AWS, or --timeout passed).
 `;
 
 const RESUME_OPTIONS = {
@@ -214,7 +241,7 @@ export const resumeCommand: Command = {
   name: 'resume',
   summary: 'Turn a configuration set\'s sending back on (after the ReputationGuard paused it and the cause is fixed)',
   run: async (args, io, json) => {
-    const { values } = parse(args, RESUME_OPTIONS);
+    const { values } = parse(args, RESUME_OPTIONS, RESUME_USAGE);
     const early = helpOrVersion(values, RESUME_USAGE, io, json);
     if (early !== undefined) {
       return early;

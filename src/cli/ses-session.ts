@@ -1,13 +1,17 @@
 /**
  * The SES side of a CLI command that calls AWS: one client whose calls each
  * give up on their own, the Region it resolves, the pacer (throttling and
- * transient errors, with a note for the user before each wait), and the
- * command's deadline (--timeout), whose passing is told in one line.
+ * transient errors, retried until the deadline, with a note for the user
+ * before each wait), and the command's deadline (--timeout), whose passing
+ * is told in one line. An endpoint that is not AWS's (aws-endpoint.ts) is
+ * told at once, in one line.
  */
-import { DeadlinePassed, withDeadline } from './deadline';
+import { EndpointProblem, SES, watchEndpoint } from './aws-endpoint';
+import { count } from './command';
+import { DeadlinePassed, gaveUp, withDeadline } from './deadline';
 import { ApiFailure, InvalidInput } from './errors';
 import { AdaptivePacer, OutOfTime, PacerStats, PacerWait, SYSTEM_CLOCK } from '../handler/pacer';
-import { createSesClient, describeSesError, errorName, SesGateway } from '../handler/ses-client';
+import { createSesClient, describeSesError, errorName, SesCallError, SesGateway } from '../handler/ses-client';
 
 /** Turns a failure of an SES call (not the deadline) into the command's one-line ApiFailure. */
 export type SesFailure = (error: unknown, region: string) => ApiFailure;
@@ -27,6 +31,7 @@ export class SesSession {
   ): Promise<SesSession> {
     // No single call waits longer than the command may.
     const client = createSesClient({ region, requestTimeoutMs: Math.min(10_000, timeoutMs) });
+    watchEndpoint(client, SES);
     let resolved: string;
     try {
       resolved = await client.config.region();
@@ -54,6 +59,8 @@ export class SesSession {
     this.deadline = startedAt + timeoutMs;
     // The pacer starts no call after the deadline; within() ends what is in flight then.
     this.pacer = new AdaptivePacer(SYSTEM_CLOCK, {
+      // The deadline bounds the retries, not a count: a stalled endpoint ends with the deadline's one line.
+      maxTransientRetries: Number.POSITIVE_INFINITY,
       onWait: (wait) => {
         this.lastError = wait.error;
         onWait?.(wait);
@@ -70,7 +77,9 @@ export class SesSession {
     try {
       return await withDeadline(work, Math.max(this.deadline - SYSTEM_CLOCK.now(), 1), () => this.client.destroy());
     } catch (error) {
-      throw error instanceof DeadlinePassed || error instanceof OutOfTime ? this.timedOut() : failure(error, this.region);
+      const cause = error instanceof SesCallError ? error.cause : error;
+      throw error instanceof DeadlinePassed || error instanceof OutOfTime ? this.timedOut()
+        : cause instanceof EndpointProblem ? new ApiFailure(cause.message) : failure(error, this.region);
     }
   }
 
@@ -80,13 +89,15 @@ export class SesSession {
 
   /** The one-line reason when the command's deadline passed. */
   private timedOut(): ApiFailure {
-    const { region, lastError } = this;
-    const stats: PacerStats = this.pacer.stats;
-    const why = stats.throttled > 0
-      ? `SES kept throttling the calls (${stats.throttled} throttled answers): another deploy or tool may be using the account's one request per second in ${region}`
-      : lastError !== undefined && errorName(lastError) !== 'TimeoutError'
-        ? `SES in ${region} kept failing (${stats.retried} retried calls; the last: ${describeSesError(lastError).replace(/\.$/, '')})`
-        : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `: ${stats.retried} calls timed out` : ''})`;
-    return new ApiFailure(`Gave up after ${this.timeoutMs / 1000} s (--timeout): ${why}. Try again later, or pass a longer --timeout.`);
+    return gaveUp(this.timeoutMs, whyGaveUp(this.region, this.pacer.stats, this.lastError));
   }
+}
+
+/** Why SES calls did not get through before the deadline: throttling, failures (the last named), or no answer. */
+export function whyGaveUp(region: string, stats: PacerStats, lastError: unknown): string {
+  return stats.throttled > 0
+    ? `SES kept throttling the calls (${count(stats.throttled, 'throttled answer')}): another deploy or tool may be using the account's one request per second in ${region}`
+    : lastError !== undefined && errorName(lastError) !== 'TimeoutError'
+      ? `SES in ${region} kept failing (${count(stats.retried, 'retried call')}; the last: ${describeSesError(lastError).replace(/\.$/, '')})`
+      : `SES did not answer in time in ${region} (a stalled connection or endpoint${stats.retried > 0 ? `: ${count(stats.retried, 'call')} timed out` : ''})`;
 }

@@ -2,7 +2,7 @@
  * `ses-byoip status`: where the 256 addresses of a range are in the account,
  * read through the SES v2 API, and whether the range is ready to deploy.
  */
-import { Command, COMMON, helpOrVersion, parse, toJson, waitNotes } from './command';
+import { Command, COMMON, count, helpOrVersion, parse, toJson, waitNotes } from './command';
 import { DeadlinePassed, parseTimeout, TIMEOUT_USAGE, withDeadline } from './deadline';
 import { ApiFailure, ExitCode, InvalidInput } from './errors';
 import { REGION } from './request';
@@ -15,9 +15,10 @@ import { addressesOfBlocks, DEFAULT_POOL } from '../handler/resource-properties'
 import { AccountState, describeSesError, SesCallError, SesGateway, errorName } from '../handler/ses-client';
 import { quote } from '../private/display';
 import { fewestBlocks, formatIpv4, hasHostBits, Ipv4Range, ipv4ToNumber, parseIpv4Cidr, rangeOf } from '../range/ipv4-cidr';
+import { meantBlock } from '../rules/address-rules';
 import { formatFinding } from '../rules/finding';
 import { isUsablePoolName, RESERVED_POOL_NAMES } from '../rules/pool-rules';
-import { checkRange, looseReading } from '../rules/range-rules';
+import { checkRange } from '../rules/range-rules';
 import { ByoipRuleId } from '../rules/rule-id';
 
 /** What the user gives. */
@@ -107,7 +108,7 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
     problems.push(`--region ${quote(input.region)} is not an AWS Region name: give it as AWS writes it, e.g. --region eu-west-1.`);
   }
   if (pool !== undefined && !isUsablePoolName(pool)) {
-    problems.push(`--pool ${quote(pool)} cannot hold a BYOIP range: give the name of your dedicated IP pool (lowercase letters, digits, "_" and "-"), not one of ${RESERVED_POOL_NAMES.join(', ')}.`);
+    problems.push(poolProblem(pool));
   }
   let blocks: string[] | undefined;
   if (input.addresses !== undefined) {
@@ -137,6 +138,18 @@ export async function readStatus(input: StatusInput, progress: StatusProgress = 
   } finally {
     session.close();
   }
+}
+
+/** Why --pool cannot name a pool of a BYOIP range: one of SES's own, capital letters (with the name to write), or not a pool name at all. */
+function poolProblem(pool: string): string {
+  const lower = pool.toLowerCase();
+  if (RESERVED_POOL_NAMES.includes(lower)) {
+    return `--pool ${quote(pool)} cannot hold a BYOIP range: it is one of SES's own pools (${RESERVED_POOL_NAMES.join(', ')}). Give the name of your dedicated IP pool.`;
+  }
+  if (isUsablePoolName(lower)) {
+    return `--pool ${quote(pool)} has capital letters, but pool names are lowercase: write --pool ${lower}.`;
+  }
+  return `--pool ${quote(pool)} is not a pool name: SES's pool names are 1 to 64 lowercase letters, digits, "_" and "-".`;
 }
 
 /**
@@ -217,9 +230,9 @@ export function summarize(
     pools,
     split: Object.fromEntries([...inEachPool].map(([name, numbers]) => [name, fewestBlocks(numbers).map(String)])),
     warmup: Object.fromEntries(
-      Object.entries(warmup).map(([status, { count, total, known }]) => [
+      Object.entries(warmup).map(([status, { count: n, total, known }]) => [
         status,
-        known > 0 ? { count, averagePercentage: Math.round(total / known) } : { count },
+        known > 0 ? { count: n, averagePercentage: Math.round(total / known) } : { count: n },
       ]),
     ),
     // Read separately (readStatus): the sets are not part of the range's state.
@@ -244,6 +257,21 @@ function judgeRange(cidr: string, addresses: readonly string[], state: AccountSt
   const foreign = [...assessment.foreign.entries()];
   const foreignCount = foreign.reduce((n, [, ips]) => n + ips.length, 0);
 
+  // Both problems (missing, foreign) stop a deploy: each is named.
+  const missingProblem = () =>
+    `${provisioned} of the ${addresses.length} addresses of ${cidr} ${provisioned === 1 ? 'is a dedicated IP' : 'are dedicated IPs'} of this account in ${region}; ` +
+    `${missing.length} ${missing.length === 1 ? 'is' : 'are'} missing (${someOf(missing)}). ` +
+    'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support.';
+  const foreignProblem = (alone: boolean) =>
+    (alone ? `All ${addresses.length} addresses of ${cidr} are provisioned, but ${foreignCount} ${sit(foreignCount)} in other pools: ` : `${foreignCount} of them ${sit(foreignCount)} in other pools: `) +
+    `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy of a pool that takes the whole range refuses to take them ` +
+    `unless you move them to ${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.` +
+    (pool === undefined && foreign.length === 1 ? ` If ${foreign[0][0]} is the range's own pool, pass --pool ${foreign[0][0]}.` : '') +
+    ' If the range is split between pools on purpose (ByoipSendingPool\'s addresses), check ' +
+    (pool === undefined
+      ? 'each pool\'s part instead: pass --pool P --addresses <P\'s blocks>, as P\'s ByoipSendingPool lists them.'
+      : `${pool}'s part instead: pass --pool ${pool} --addresses <its blocks>, as its ByoipSendingPool lists them.`);
+
   let verdict: Verdict;
   let message: string;
   if (provisioned === 0) {
@@ -252,21 +280,14 @@ function judgeRange(cidr: string, addresses: readonly string[], state: AccountSt
       'AWS answers BYOIP requests within about 48 business hours; if it confirmed the range, check that you use the account and Region it was approved for.';
   } else if (missing.length > 0) {
     verdict = 'PARTLY_PROVISIONED';
-    message = `${provisioned} of the ${addresses.length} addresses of ${cidr} are dedicated IPs of this account in ${region}; ${missing.length} are missing (${someOf(missing)}). ` +
-      'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support.';
+    message = foreignCount === 0 ? missingProblem()
+      : `Two problems stop a deploy of ${cidr}${pool === undefined ? '' : ` into pool ${pool}`}. 1. ${missingProblem()} 2. ${foreignProblem(false)}`;
   } else if (pool !== undefined && inPool === addresses.length) {
     verdict = 'IN_POOL';
     message = `All ${addresses.length} addresses of ${cidr} are in pool ${pool}: the range is deployed.`;
   } else if (foreignCount > 0) {
     verdict = 'IN_OTHER_POOLS';
-    message = `All ${addresses.length} addresses of ${cidr} are provisioned, but ${foreignCount} sit in other pools: ` +
-      `${foreign.map(([name, ips]) => `${name} (${ips.length})`).join(', ')}. A deploy of a pool that takes the whole range refuses to take them ` +
-      `unless you move them to ${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true.` +
-      (pool === undefined && foreign.length === 1 ? ` If ${foreign[0][0]} is the range's own pool, pass --pool ${foreign[0][0]}.` : '') +
-      ' If the range is split between pools on purpose (ByoipSendingPool\'s addresses), check ' +
-      (pool === undefined
-        ? 'each pool\'s part instead: pass --pool P --addresses <P\'s blocks>, as P\'s ByoipSendingPool lists them.'
-        : `${pool}'s part instead: pass --pool ${pool} --addresses <its blocks>, as its ByoipSendingPool lists them.`);
+    message = foreignProblem(true);
   } else {
     verdict = 'READY';
     message = `All ${addresses.length} addresses of ${cidr} are provisioned in ${region}` +
@@ -298,40 +319,50 @@ function judgePart(
     ` Pool ${pool} also holds ${plural(outside.length, 'address')} of ${cidr} outside this part (${blocksOf(outside)}): ` +
     'if its ByoipSendingPool lists them, add them to --addresses.';
 
+  const n = addresses.length;
+  // "All 64 addresses of ... are", "The 1 address of ... is".
+  const all = `${n === 1 ? 'The 1 address' : `All ${n} addresses`} of ${subject} ${n === 1 ? 'is' : 'are'}`;
   if (provisioned === 0) {
     return {
       verdict: 'NOT_PROVISIONED',
-      message: `None of the ${addresses.length} addresses of ${subject} is a dedicated IP of this account in ${region}: they are not provisioned here yet. ` +
+      message: `None of the ${plural(n, 'address')} of ${subject} is a dedicated IP of this account in ${region}: they are not provisioned here yet. ` +
         'AWS answers BYOIP requests within about 48 business hours; if it confirmed the range, check that you use the account and Region it was approved for.',
     };
   }
+  // Both problems (missing, foreign) stop a deploy: each is named.
+  const missingProblem = (alone: boolean) =>
+    `${provisioned} of ${alone ? `the ${n} addresses of ${subject}` : `its ${n} addresses`} ${provisioned === 1 ? 'is a dedicated IP' : 'are dedicated IPs'} of this account in ${region}; ` +
+    `${missing.length} ${missing.length === 1 ? 'is' : 'are'} missing (${someOf(missing)}). ` +
+    'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support.';
+  const names = listOf(foreign.map(([name]) => name));
+  const foreignProblem = (alone: boolean) =>
+    `${alone ? `${all} provisioned, but ${foreignCount} of them` : `${foreignCount} of them`} ${sit(foreignCount)} in other pools: ` +
+    `${foreign.map(([name, ips]) => `${name} (${ips.length}: ${blocksOf(ips)})`).join(', ')}. ` +
+    `A deploy of ${pool} refuses to take them unless you move them to ${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true; ` +
+    `the one exception is a resize: if ${names} ${foreign.length === 1 ? 'is a pool' : 'are pools'} of the same stack and ${foreign.length === 1 ? 'gives' : 'give'} them up in the same deploy, that deploy moves them. ` +
+    `If they are not ${pool}'s, check the blocks given to --addresses.`;
   if (missing.length > 0) {
     return {
       verdict: 'PARTLY_PROVISIONED',
-      message: `${provisioned} of the ${addresses.length} addresses of ${subject} are dedicated IPs of this account in ${region}; ${missing.length} are missing (${someOf(missing)}). ` +
-        'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support.',
+      message: foreignCount === 0 ? missingProblem(true)
+        : `Two problems stop a deploy of ${subject}. 1. ${missingProblem(false)} 2. ${foreignProblem(false)}${outsideNote}`,
     };
   }
-  if (inPlace.length === addresses.length) {
+  if (inPlace.length === n) {
     return {
       verdict: 'IN_POOL',
-      message: `All ${addresses.length} addresses of ${subject} are in pool ${pool}: this part is deployed.${outsideNote}`,
+      message: `${all} in pool ${pool}: this part is deployed.${outsideNote}`,
     };
   }
   if (foreignCount > 0) {
-    const names = listOf(foreign.map(([name]) => name));
     return {
       verdict: 'IN_OTHER_POOLS',
-      message: `All ${addresses.length} addresses of ${subject} are provisioned, but ${foreignCount} of them ${foreignCount === 1 ? 'sits' : 'sit'} in other pools: ` +
-        `${foreign.map(([name, ips]) => `${name} (${ips.length}: ${blocksOf(ips)})`).join(', ')}. ` +
-        `A deploy of ${pool} refuses to take them unless you move them to ${DEFAULT_POOL} first or set adoptAddressesFromOtherPools: true; ` +
-        `the one exception is a resize: if ${names} ${foreign.length === 1 ? 'is a pool' : 'are pools'} of the same stack and ${foreign.length === 1 ? 'gives' : 'give'} them up in the same deploy, that deploy moves them. ` +
-        `If they are not ${pool}'s, check the blocks given to --addresses.${outsideNote}`,
+      message: `${foreignProblem(true)}${outsideNote}`,
     };
   }
   return {
     verdict: 'READY',
-    message: `All ${addresses.length} addresses of ${subject} are provisioned in ${region}` +
+    message: `${all} provisioned in ${region}` +
       (inPlace.length > 0 ? ` (${inPlace.length} already in pool ${pool}, ${toMove.length} in ${DEFAULT_POOL})` : ` and in ${DEFAULT_POOL}`) +
       `: this part is ready to deploy.${outsideNote}`,
   };
@@ -344,7 +375,12 @@ function blocksOf(ips: readonly string[]): string {
 
 /** `1 address`, `2 addresses`. */
 function plural(n: number, one: string): string {
-  return `${n} ${n === 1 ? one : `${one}es`}`;
+  return count(n, one, `${one}es`);
+}
+
+/** "1 sits", "2 sit". */
+function sit(n: number): string {
+  return n === 1 ? 'sits' : 'sit';
 }
 
 /** What --addresses gives: the blocks, if every entry passes, and one problem per entry that does not. */
@@ -359,7 +395,7 @@ export function checkAddressesOption(range: Ipv4Range, text: string): { blocks?:
     const entryName = `--addresses entry ${quote(entry)}`;
     const parsed = parseIpv4Cidr(entry);
     if (!parsed.ok) {
-      const meant = looseReading(entry);
+      const meant = meantBlock(entry);
       problems.push(`[${ByoipRuleId.INVALID_ADDRESSES}] ${entryName} is not an IPv4 CIDR block: it ${parsed.problem}. ` +
         (meant !== undefined && meant !== entry ? `Write "${meant}" if that is the block you meant. ` : '') + allowed);
       return undefined;
@@ -486,7 +522,7 @@ ready to deploy.
 Options:
   --cidr <range>      the /24, as a.b.c.0/24
   --region <region>   the Region to look in (default: the SDK's, e.g. AWS_REGION)
-  --pool <name>       the pool the range is meant for (its addresses there count as deployed)
+  --pool <name>       the pool the range is meant for, in lowercase as SES names pools (its addresses there count as deployed)
   --addresses <blocks>
                       with --pool, for a range split between pools: that pool's part,
                       as its ByoipSendingPool's addresses (CIDR blocks inside --cidr,
@@ -499,7 +535,7 @@ Options:
 
 Exit codes: 0 ready (or already in --pool), 1 unexpected error, 2 invalid input
             (including no AWS Region), 3 not ready, 4 SES could not be read
-            (credentials, permissions, network, or --timeout passed).
+            (credentials, permissions, network, an endpoint that is not AWS, or --timeout passed).
 `;
 
 const STATUS_OPTIONS = {
@@ -516,7 +552,7 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'Show where the 256 addresses of a range are in your account, and whether it is ready to deploy',
   run: async (args, io, json) => {
-    const { values } = parse(args, STATUS_OPTIONS);
+    const { values } = parse(args, STATUS_OPTIONS, STATUS_USAGE);
     const early = helpOrVersion(values, STATUS_USAGE, io, json);
     if (early !== undefined) {
       return early;

@@ -207,7 +207,7 @@ export class Executor {
   private progress(verb: string, done: number, total: number, pool: string): void {
     if (done % PROGRESS_EVERY === 0 || done === total) {
       const { throttled, retried } = this.options.ses.pacer.stats;
-      this.options.log(`${verb} ${done}/${total} addresses (pool ${pool}; throttled ${throttled} times, ${retried} retries)`);
+      this.options.log(`${verb} ${done}/${total} addresses (pool ${pool}; throttled ${throttled === 1 ? 'once' : `${throttled} times`}, ${retried} ${retried === 1 ? 'retry' : 'retries'})`);
     }
   }
 }

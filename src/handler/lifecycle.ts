@@ -532,10 +532,11 @@ async function describeAstray(
   }
   const places = [...byPool].map(([pool, ips]) => {
     const some = `${ips.length} (${someOf(ips, 3)})`;
-    return pool === undefined ? `${some} are no longer dedicated IPs of the account`
-      : pool === DEFAULT_POOL ? `${some} are back in ${DEFAULT_POOL}` : `pool ${pool} took ${some}`;
+    const are = ips.length === 1 ? 'is' : 'are';
+    return pool === undefined ? `${some} ${ips.length === 1 ? 'is no longer a dedicated IP' : 'are no longer dedicated IPs'} of the account`
+      : pool === DEFAULT_POOL ? `${some} ${are} back in ${DEFAULT_POOL}` : `pool ${pool} took ${some}`;
   }).join('; ');
-  return `${astray.length} of the ${total} addresses of ${settings.cidr} are not in pool ${settings.poolName} after the moves: ${places}. ` +
+  return `${astray.length} of the ${total} addresses of ${settings.cidr} ${astray.length === 1 ? 'is' : 'are'} not in pool ${settings.poolName} after the moves: ${places}. ` +
     `Something else (another app, pipeline or person) moved them in account ${inv.account} in ${inv.region} while this deployment ran: ` +
     'make sure only one deployment manages this range, then deploy again.';
 }
@@ -608,7 +609,7 @@ async function putBack(change: Change, inv: Invocation): Promise<string> {
       moves.forEach((m) => destinations.add(m.to));
       return moves;
     });
-    return moved === 0 ? 'Nothing was moved.' : `The ${moved} addresses moved so far were put back into ${[...destinations].join(', ')}.`;
+    return moved === 0 ? 'Nothing was moved.' : `The ${moved === 1 ? '1 address' : `${moved} addresses`} moved so far ${moved === 1 ? 'was' : 'were'} put back into ${[...destinations].join(', ')}.`;
   } catch (error) {
     inv.log(`putting back failed: ${errorMessage(error)}`);
     const next = event.RequestType === 'Create'
@@ -643,7 +644,7 @@ function check(change: Change, plan: FillPlan, inv: Invocation, stage: 'check' |
   if (missing.length > 0) {
     problems.push(meanwhile
       ? `${missing.length} of ${whose} left ${account} while this deployment ran (${someOf(missing)}). ${someoneElse}`
-      : `${missing.length} of ${whose} are not dedicated IPs of ${account} (${someOf(missing)}): ` +
+      : `${missing.length} of ${whose} ${missing.length === 1 ? 'is not a dedicated IP' : 'are not dedicated IPs'} of ${account} (${someOf(missing)}): ` +
         `the BYOIP range has not been provisioned to account ${inv.account} in Region ${inv.region} yet, or it was approved for another Region. ` +
         'Wait for AWS to confirm the range is provisioned (`ses-byoip status` shows it), then deploy again.');
   }
@@ -651,8 +652,8 @@ function check(change: Change, plan: FillPlan, inv: Invocation, stage: 'check' |
     const pools = [...foreign.entries()].map(([pool, ips]) => `${pool} (${ips.length}: ${someOf(ips, 3)})`).join('; ');
     const count = [...foreign.values()].reduce((n, ips) => n + ips.length, 0);
     problems.push(meanwhile
-      ? `${count} addresses of ${cidr} were moved into other dedicated IP pools while this deployment ran: ${pools}. ${someoneElse}`
-      : `${count} addresses of ${cidr} are in other dedicated IP pools: ${pools}. ` +
+      ? `${count} ${count === 1 ? 'address' : 'addresses'} of ${cidr} ${count === 1 ? 'was' : 'were'} moved into other dedicated IP pools while this deployment ran: ${pools}. ${someoneElse}`
+      : `${count} ${count === 1 ? 'address' : 'addresses'} of ${cidr} ${count === 1 ? 'is' : 'are'} in other dedicated IP pools: ${pools}. ` +
         `They may be in use by another configuration, so they are not taken into pool ${poolName}. ` +
         `Move them to ${DEFAULT_POOL} first, or set adoptAddressesFromOtherPools: true to take them.`);
   }

@@ -244,8 +244,9 @@ describe('exit codes: README, --help and the code agree', () => {
 describe('with --json, failures are JSON on stdout', () => {
   test.each([
     [['status', '--cidr', RANGE, '--colour', '--json'], /^Unknown option '--colour'/],
-    [['status', '--json', '--cidr'], /^Option '--cidr <value>' argument missing/],
-    [['status', '--cidr', '--json'], /^Option '--cidr' argument is ambiguous/],
+    [['status', '--json', '--cidr'], /^--cidr needs a value, as in --cidr <range>: /],
+    [['status', '--cidr', '--json'], /^--cidr needs a value, as in --cidr <range>: /],
+    [['status', '--cidr', '--colour', '--json'], /^--cidr needs a value, as in --cidr <range>: .*\.$/],
     [['status', RANGE, '--json'], /^Unexpected argument '8\.8\.8\.0\/24'/],
     [['deploy', '--json'], /^Unknown command "deploy": use "request", "status" or "dns" for a range, "resume" for a paused configuration set, or "plan" for what cdk deploy would move \(see ses-byoip --help\)\./],
     [['--json'], /^No command: use "request", "status" or "dns" for a range, "resume" for a paused configuration set, or "plan" for what cdk deploy would move \(see ses-byoip --help\)\./],

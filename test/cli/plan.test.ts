@@ -404,8 +404,17 @@ describe('blocked', () => {
     expect(stdout).toMatch(/^  cdk deploy would fail at pool transactional \(TransactionalPoolAddresses\w+\), before it moves anything there, and roll back/m);
     expect(stdout).toContain('Blocked: cdk deploy of Mail would fail (3 addresses stop it)');
     // The handler agrees: the deploy fails at transactional, having moved nothing.
-    await expect(cfn.deploy(app.template)).rejects.toThrow('1 addresses of 203.0.113.0/24 are in other dedicated IP pools: someone-else');
+    await expect(cfn.deploy(app.template)).rejects.toThrow('1 address of 203.0.113.0/24 is in other dedicated IP pools: someone-else');
     expect(movesMade()).toEqual([]);
+    expect(code).toBe(3);
+  });
+
+  test('five blocks not in the account: four named "and 1 more block"', async () => {
+    for (const last of ['1', '3', '5', '7', '9']) ep.removeAddress(block(last));
+    const app = synth((stack) => new ByoipSendingPool(stack, 'Pool', { cidr: RANGE, dedicatedIpPoolName: 'mail' }));
+    const { code, stdout } = await plan('--app', app.dir);
+    expect(stdout).toContain(`    5 of the 256 addresses of ${RANGE} are not dedicated IPs of account 111122223333 in us-east-1 ` +
+      `(${block('1')}/32, ${block('3')}/32, ${block('5')}/32, ${block('7')}/32 and 1 more block): `);
     expect(code).toBe(3);
   });
 
@@ -694,13 +703,25 @@ describe('bad input and failures', () => {
     expect(code).toBe(4);
   });
 
+  test('--apply: a move refused after one made says "1 address was moved back before"', async () => {
+    const app = split(['0/26'], ['64/26']);
+    await cfn.deploy(app.template);
+    ep.provisionAddress(block('2'));
+    ep.provisionAddress(block('70'));
+    ep.failWhen((call) => (call.operation === 'PutDedicatedIpInPool' && call.ip === block('70')
+      ? { status: 403, errorType: 'AccessDeniedException', message: 'not authorized to perform ses:PutDedicatedIpInPool' } : undefined));
+    const { code, stderr } = await plan('--app', app.dir, '--apply', '--yes');
+    expect(stderr).toMatch(/ in us-east-1; 1 address was moved back before; run ses-byoip plan again to see what is left\.$/m);
+    expect(code).toBe(4);
+  });
+
   test('AWS unreachable: one line, exit 4', async () => {
     const app = synth((stack) => new ByoipSendingPool(stack, 'Pool', { cidr: RANGE, dedicatedIpPoolName: 'mail' }));
     const closed = await LocalSesEndpoint.start();
     const env = closed.clientEnv();
     await closed.stop();
     const { code, stderr } = await cli(['plan', '--app', app.dir, '--timeout', '20'], env);
-    expect(stderr).toMatch(/^ses-byoip: STS GetCallerIdentity failed: .*ECONNREFUSED.*check the credentials, the network, and AWS_ENDPOINT_URL_STS if set\.\n$/);
+    expect(stderr).toBe(`ses-byoip: STS GetCallerIdentity failed: nothing answers at ${closed.url} (connection refused). Is AWS_ENDPOINT_URL_STS (${closed.url}) right, and is that endpoint up?\n`);
     expect(code).toBe(4);
   });
 });

@@ -51,8 +51,17 @@ test.each([
   ['arin', 'ARIN'],
   ['LACNIC', 'LACNIC'],
   ['AfriNIC', 'AFRINIC'],
+  ['ripe_ncc', 'RIPE NCC'],
+  ['RipeNcc', 'RIPE NCC'],
+  ['Ripe.NCC', 'RIPE NCC'],
 ])('accepts the registry %s', (registry, name) => {
   expect(buildRequest({ ...GOOD, registry }).registry).toBe(name);
+});
+
+test.each(['ripe', 'RIPE', 'Ripe'])('fails on the registry %j, suggesting RIPE_NCC (case is not the problem)', (registry) => {
+  expect(problemsOf({ ...GOOD, registry })).toEqual([
+    `--registry ${JSON.stringify(registry)} names RIPE, whose Regional Internet Registry is the RIPE NCC: write --registry RIPE_NCC (in any case).`,
+  ]);
 });
 
 test('checks the range with the library\'s range rules, by rule ID and problem', () => {
@@ -81,7 +90,7 @@ test('fails naming every missing or bad item at once', () => {
   expect(problemsOf({ ...GOOD, account: '1111-2222-3333', region: 'US East', registry: 'IANA', useCase: 'x'.repeat(2001) })).toEqual([
     '--account "1111-2222-3333" is not an AWS account ID: give its 12 digits, e.g. --account 111122223333.',
     '--region "US East" is not an AWS Region name: give it as AWS writes it, e.g. --region eu-west-1.',
-    '--registry "IANA" is not a Regional Internet Registry: use one of ARIN, RIPE_NCC, APNIC, LACNIC, AFRINIC.',
+    '--registry "IANA" is not a Regional Internet Registry: use one of ARIN, RIPE_NCC, APNIC, LACNIC, AFRINIC (in any case).',
     '--use-case is 2001 characters long: keep it under 2000.',
   ]);
 });

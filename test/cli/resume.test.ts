@@ -6,6 +6,9 @@ import { LocalSesEndpoint } from '../support/local-ses-endpoint';
 jest.setTimeout(60_000);
 
 const SET = 'transactional';
+/** A reputation metric of a configuration set, as SES publishes it. */
+const rate = (metricName: string, set: string) => ({ metricName, dimensions: { 'ses:configuration-set': set } });
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 describe('ses-byoip resume against a local SES v2 endpoint', () => {
   let ep: LocalSesEndpoint;
@@ -16,15 +19,21 @@ describe('ses-byoip resume against a local SES v2 endpoint', () => {
 
   const writes = () => ep.calls.filter((c) => c.operation === 'PutConfigurationSetSendingOptions');
 
-  test('a paused set: prints its state and the account\'s, turns sending on, exits 0', async () => {
+  test('a paused set: prints its state, the account\'s and the set\'s latest rates, turns sending on, exits 0', async () => {
     ep.createConfigurationSet(SET, { sendingEnabled: false });
     ep.createConfigurationSet('marketing', { sendingEnabled: false });
+    ep.putMetricData(rate('Reputation.BounceRate', SET), [{ timestamp: minutesAgo(30), value: 0.021 }, { timestamp: minutesAgo(300), value: 0.035 }]);
+    ep.putMetricData(rate('Reputation.ComplaintRate', SET), [{ timestamp: minutesAgo(600), value: 0.0008 }, { timestamp: minutesAgo(2000), value: 0.9 }]);
+    // Another set's rates, and the account's, are not this set's.
+    ep.putMetricData(rate('Reputation.BounceRate', 'marketing'), [{ timestamp: minutesAgo(10), value: 0.5 }]);
+    ep.putMetricData({ metricName: 'Reputation.BounceRate' }, [{ timestamp: minutesAgo(10), value: 0.4 }]);
     const { code, stdout, stderr } = await cli(['resume', '--configuration-set', SET], ep.clientEnv());
     expect(stdout).toBe([
       `Configuration set ${SET} in us-east-1`,
       '  before:  paused',
       '  now:     sending',
       '  account: enforcement status HEALTHY, sending enabled',
+      '  rates:   bounces 2.1% (last hour), 3.5% (last 24 hours); complaints none (last hour), 0.08% (last 24 hours)',
       '',
       `Resumed: configuration set ${SET} in us-east-1 sends again.`,
       '',
@@ -33,7 +42,41 @@ describe('ses-byoip resume against a local SES v2 endpoint', () => {
     expect(code).toBe(0);
     expect(ep.sendingOf(SET)).toBe(true);
     expect(ep.sendingOf('marketing')).toBe(false);
-    expect(ep.calls.map((c) => c.operation)).toEqual(['GetConfigurationSet', 'GetAccount', 'PutConfigurationSetSendingOptions']);
+    // The rates are read before the set is resumed.
+    expect(ep.calls.map((c) => c.operation)).toEqual(['GetConfigurationSet', 'GetAccount', 'GetMetricData', 'PutConfigurationSetSendingOptions']);
+  });
+
+  test('--json has the rates: the highest SES published for the set in the last hour and 24 hours, as fractions', async () => {
+    ep.createConfigurationSet(SET, { sendingEnabled: false });
+    ep.putMetricData(rate('Reputation.BounceRate', SET), [{ timestamp: minutesAgo(30), value: 0.021 }, { timestamp: minutesAgo(40), value: 0.012 }]);
+    const { code, stdout } = await cli(['resume', '--configuration-set', SET, '--json'], ep.clientEnv());
+    expect(JSON.parse(stdout)).toMatchObject({
+      action: 'RESUMED',
+      rates: { bounceRate: { lastHour: 0.021, lastDay: 0.021 }, complaintRate: { lastHour: null, lastDay: null } },
+      ratesUnknown: null,
+    });
+    expect(code).toBe(0);
+  });
+
+  test('no rate published yet: says why (SES publishes them after the first bounce or complaint)', async () => {
+    ep.createConfigurationSet(SET, { sendingEnabled: false });
+    const { code, stdout } = await cli(['resume', '--configuration-set', SET], ep.clientEnv());
+    expect(stdout).toContain('\n  rates:   none published in the last 24 hours (SES publishes them only after the first bounce or complaint, ' +
+      'and only while the set\'s reputation metrics are on)\n');
+    expect(code).toBe(0);
+  });
+
+  test('the rates cannot be read (no cloudwatch:GetMetricData): it still resumes, and says why', async () => {
+    ep.createConfigurationSet(SET, { sendingEnabled: false });
+    ep.failWhen((call) => call.operation === 'GetMetricData'
+      ? { status: 403, errorType: 'AccessDenied', message: 'User is not authorized to perform: cloudwatch:GetMetricData' } : undefined);
+    const text = await cli(['resume', '--configuration-set', SET], ep.clientEnv());
+    expect(text.stdout).toContain('\n  rates:   could not be read (no permission: the credentials need cloudwatch:GetMetricData)\n');
+    expect(text.code).toBe(0);
+    expect(ep.sendingOf(SET)).toBe(true);
+    ep.createConfigurationSet(SET, { sendingEnabled: false });
+    const json = await cli(['resume', '--configuration-set', SET, '--json'], ep.clientEnv());
+    expect(JSON.parse(json.stdout)).toMatchObject({ action: 'RESUMED', rates: null, ratesUnknown: 'no permission: the credentials need cloudwatch:GetMetricData' });
   });
 
   test('already sending: exits 0 and writes nothing', async () => {
@@ -47,6 +90,8 @@ describe('ses-byoip resume against a local SES v2 endpoint', () => {
       sending: true,
       account: { enforcementStatus: 'HEALTHY', sendingEnabled: true },
       accountError: null,
+      rates: { bounceRate: { lastHour: null, lastDay: null }, complaintRate: { lastHour: null, lastDay: null } },
+      ratesUnknown: null,
       message: `Configuration set ${SET} in us-east-1 was already sending: nothing changed.`,
     });
     expect(writes()).toEqual([]);
@@ -124,7 +169,7 @@ describe('ses-byoip resume against a local SES v2 endpoint', () => {
 
     await ep.stop();
     const unreachable = await cli(['resume', '--configuration-set', SET, '--timeout', '2'], ep.clientEnv());
-    expect(unreachable.stderr).toMatch(/^ses-byoip: (Gave up after 2 s \(--timeout\)|Could not resume configuration set transactional in us-east-1)/m);
+    expect(unreachable.stderr).toBe(`ses-byoip: SES GetConfigurationSet failed: nothing answers at ${ep.url} (connection refused). Is AWS_ENDPOINT_URL_SESV2 (${ep.url}) right, and is that endpoint up?\n`);
     expect(unreachable.stdout).toBe('');
     expect(unreachable.code).toBe(4);
   });
@@ -168,9 +213,17 @@ describe('ses-byoip resume against a local SES v2 endpoint', () => {
 
 describe('summarize and formatResume', () => {
   test('an account that could not be read is shown as such', () => {
-    const result = summarize(SET, 'eu-west-1', false, undefined, 'TimeoutError: socket timed out.');
+    const result = summarize(SET, 'eu-west-1', false, undefined, 'TimeoutError: socket timed out.', { unknown: 'CloudWatch did not answer in time' });
     expect(result).toMatchObject({ action: 'RESUMED', account: null, accountError: 'TimeoutError: socket timed out.' });
     expect(formatResume(result)).toContain('  account: could not be read (TimeoutError: socket timed out.)');
     expect(result.message).toContain("The account's status could not be read (TimeoutError: socket timed out); the configuration set was resumed anyway.");
+    expect(formatResume(result)).toContain('  rates:   could not be read (CloudWatch did not answer in time)');
+  });
+
+  test('rates as percentages of two significant digits', () => {
+    const result = summarize(SET, 'eu-west-1', true, { sendingEnabled: true }, null, {
+      rates: { bounceRate: { lastHour: 0, lastDay: 0.1 }, complaintRate: { lastHour: 0.00012345, lastDay: 0.0015 } },
+    });
+    expect(formatResume(result)).toContain('  rates:   bounces 0% (last hour), 10% (last 24 hours); complaints 0.012% (last hour), 0.15% (last 24 hours)\n');
   });
 });

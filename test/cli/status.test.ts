@@ -72,9 +72,37 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     ep.createPool('marketing');
     ep.provisionAddress('8.8.8.2', { pool: 'marketing' });
     result = await cli(['status', '--cidr', RANGE], ep.clientEnv());
-    expect(result.stdout).toContain('but 1 sit in other pools: marketing (1)');
+    expect(result.stdout).toContain('but 1 sits in other pools: marketing (1)');
     expect(result.stdout).toContain("If marketing is the range's own pool, pass --pool marketing.");
     expect(result.code).toBe(3);
+  });
+
+  test('names every problem that stops a deploy of a pool\'s part: addresses missing and addresses in another pool', async () => {
+    ep.createPool('legacy');
+    ep.provisionRange(RANGE, { except: ['8.8.8.62', '8.8.8.63'] });
+    for (const ip of ADDRESSES.slice(0, 32)) ep.provisionAddress(ip, { pool: 'legacy' });
+    const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/26', '--json'], ep.clientEnv());
+    const status = JSON.parse(stdout);
+    expect(status.verdict).toBe('PARTLY_PROVISIONED');
+    expect(status.message).toBe(
+      'Two problems stop a deploy of mail\'s part of 8.8.8.0/24 (8.8.8.0/26). ' +
+      '1. 62 of its 64 addresses are dedicated IPs of this account in us-east-1; 2 are missing (8.8.8.62, 8.8.8.63). ' +
+      'Wait until AWS has provisioned the whole range before deploying; if it says it has, contact AWS Support. ' +
+      '2. 32 of them sit in other pools: legacy (32: 8.8.8.0/27). A deploy of mail refuses to take them unless you move them to ses-default-dedicated-pool first ' +
+      'or set adoptAddressesFromOtherPools: true; the one exception is a resize: if legacy is a pool of the same stack and gives them up in the same deploy, ' +
+      'that deploy moves them. If they are not mail\'s, check the blocks given to --addresses.');
+    expect(code).toBe(3);
+  });
+
+  test('names every problem of the whole range too', async () => {
+    ep.createPool('legacy');
+    ep.provisionRange(RANGE, { except: ['8.8.8.62', '8.8.8.63'] });
+    for (const ip of ADDRESSES.slice(0, 32)) ep.provisionAddress(ip, { pool: 'legacy' });
+    const { code, stdout } = await cli(['status', '--cidr', RANGE, '--pool', 'mail'], ep.clientEnv());
+    expect(stdout).toContain('Not ready: Two problems stop a deploy of 8.8.8.0/24 into pool mail. ' +
+      '1. 254 of the 256 addresses of 8.8.8.0/24 are dedicated IPs of this account in us-east-1; 2 are missing (8.8.8.62, 8.8.8.63). ');
+    expect(stdout).toContain(' 2. 32 of them sit in other pools: legacy (32). A deploy of a pool that takes the whole range refuses to take them ');
+    expect(code).toBe(3);
   });
 
   test('exits 0 and says deployed when the range is in its pool, on one line of blocks', async () => {
@@ -291,9 +319,9 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     ep.failWhen(() => ({ status: 503, errorType: 'ServiceUnavailable', message: 'Down for maintenance.' }));
     const { code, stderr } = await cli(['status', '--cidr', RANGE, '--timeout', '2'], ep.clientEnv());
     const lines = stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^ses-byoip: SES failed transiently \(1 retries so far\): retrying in \d+ ms$/);
+    expect(lines[0]).toMatch(/^ses-byoip: SES failed transiently \(1 retry so far\): retrying in \d+ ms$/);
     expect(lines[lines.length - 1]).toMatch(
-      /^ses-byoip: Gave up after 2 s \(--timeout\): SES in us-east-1 kept failing \(\d+ retried calls; the last: ServiceUnavailable: Down for maintenance\)\. Try again later, or pass a longer --timeout\.$/);
+      /^ses-byoip: Gave up after 2 s \(--timeout\): SES in us-east-1 kept failing \(\d+ retried calls?; the last: ServiceUnavailable: Down for maintenance\)\. Try again later, or pass a longer --timeout\.$/);
     expect(code).toBe(4);
   });
 
@@ -303,9 +331,9 @@ describe('ses-byoip status against a local SES v2 endpoint', () => {
     const { code, stdout, stderr } = await cli(['status', '--cidr', RANGE, '--timeout', '3', '--json'], ep.clientEnv());
     const lines = stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThan(1);
-    expect(lines.slice(0, -1).every((line) => /^ses-byoip: SES is throttling \(\d+ throttled answers so far; a deploy may be using the account's rate\): retrying in (\d+ ms|\d+\.\d s)$/.test(line))).toBe(true);
+    expect(lines.slice(0, -1).every((line) => /^ses-byoip: SES is throttling \(\d+ throttled answers? so far; a deploy may be using the account's rate\): retrying in (\d+ ms|\d+\.\d s)$/.test(line))).toBe(true);
     const last = lines[lines.length - 1];
-    expect(last).toMatch(/^ses-byoip: Gave up after 3 s \(--timeout\): SES kept throttling the calls \(\d+ throttled answers\): another deploy or tool may be using the account's one request per second in us-east-1\. Try again later, or pass a longer --timeout\.$/);
+    expect(last).toMatch(/^ses-byoip: Gave up after 3 s \(--timeout\): SES kept throttling the calls \(\d+ throttled answers?\): another deploy or tool may be using the account's one request per second in us-east-1\. Try again later, or pass a longer --timeout\.$/);
     // The failure is the one JSON document on stdout; the notes stay on stderr.
     const problem = last.replace(/^ses-byoip: /, '');
     expect(JSON.parse(stdout)).toEqual({ error: { code: 'API_FAILURE', exitCode: 4, message: problem, problems: [problem] } });
@@ -332,21 +360,34 @@ describe('ses-byoip, invalid input and help', () => {
     [['status'], /^ses-byoip: --cidr is required/],
     [['status', '--cidr', RANGE, '--colour'], /^ses-byoip: Unknown option '--colour'\. See ses-byoip --help\.$/m],
     [['status', RANGE], /^ses-byoip: Unexpected argument '8\.8\.8\.0\/24'\. This command does not take positional arguments\. See ses-byoip --help\.$/m],
-    // Node's advice for a value that looks like an option is kept, on one line.
-    [['status', '--cidr', '--pool', 'x'], /^ses-byoip: Option '--cidr' argument is ambiguous\. Did you forget to specify the option argument for '--cidr'\? .* See ses-byoip --help\.$/m],
+    // An option without its value says so, with the value it takes (not node's "argument is ambiguous").
+    [['status', '--cidr', '--pool', 'x'], /^ses-byoip: --cidr needs a value, as in --cidr <range>: the \/24, as a\.b\.c\.0\/24\.$/m],
     [['deploy'], /^ses-byoip: Unknown command "deploy": use "request", "status" or "dns"/],
     [['status', '--cidr', RANGE, '--region', 'bad region!'], /^ses-byoip: --region "bad region!" is not an AWS Region name/],
-    [['status', '--cidr', RANGE, '--pool', 'ses-default-dedicated-pool'], /^ses-byoip: --pool "ses-default-dedicated-pool" cannot hold a BYOIP range/],
-    [['status', '--cidr', RANGE, '--pool', 'Bad Pool!'], /^ses-byoip: --pool "Bad Pool!" cannot hold a BYOIP range/],
+    [['status', '--cidr', RANGE, '--pool', 'ses-default-dedicated-pool'], /^ses-byoip: --pool "ses-default-dedicated-pool" cannot hold a BYOIP range: it is one of SES's own pools/],
+    [['status', '--cidr', RANGE, '--pool', 'SES-Shared-Pool'], /^ses-byoip: --pool "SES-Shared-Pool" cannot hold a BYOIP range: it is one of SES's own pools/],
+    [['status', '--cidr', RANGE, '--pool', 'Bad Pool!'], /^ses-byoip: --pool "Bad Pool!" is not a pool name: SES's pool names are 1 to 64 lowercase letters, digits, "_" and "-"\.$/m],
+    [['status', '--cidr', RANGE, '--pool', 'Transactional'],
+      /^ses-byoip: --pool "Transactional" has capital letters, but pool names are lowercase: write --pool transactional\.$/m],
     [['request', '--cidr', RANGE], /--account is required/],
     [['status', '--cidr', RANGE, '--timeout', '0'], /^ses-byoip: --timeout "0" is not a number of seconds from 1 to 3600: e\.g\. --timeout 300 \(default 120\)\.$/m],
     [['status', '--cidr', RANGE, '--timeout', 'soon'], /^ses-byoip: --timeout "soon" is not a number of seconds/],
     [['status', '--cidr', RANGE, '--timeout=-5'], /^ses-byoip: --timeout "-5" is not a number of seconds/],
+    // A value that starts with "-" is the option's value, judged as any other (node's parseArgs calls it ambiguous).
+    [['status', '--cidr', RANGE, '--timeout', '-1'], /^ses-byoip: --timeout "-1" is not a number of seconds from 1 to 3600: e\.g\. --timeout 300 \(default 120\)\.$/m],
+    [['dns', '--cidr', RANGE, '--timeout', '-1'], /^ses-byoip: --timeout "-1" is not a number of seconds from 1 to 3600: e\.g\. --timeout 300 \(default 120\)\.$/m],
+    [['status', '--cidr', '-8.8.8.0/24'], /^ses-byoip: \[SesByoip-InvalidCidr\] cidr "-8\.8\.8\.0\/24"/],
+    [['status', '--cidr', RANGE, '--timeout'], /^ses-byoip: --timeout needs a value, as in --timeout <seconds>: give up after this long, with exit code 4 \(default 120\)\.$/m],
+    [['resume', '--configuration-set'], /^ses-byoip: --configuration-set needs a value, as in --configuration-set <name>: the configuration set to resume \(case-sensitive\)\.$/m],
+    [['request', '--cidr', '-h'], /^ses-byoip: --cidr needs a value, as in --cidr <range>: the \/24 to bring, as a\.b\.c\.0\/24\.$/m],
+    [['plan', '--stack', '--app', 'x'], /^ses-byoip: --stack needs a value, as in --stack <name>: /m],
     [['status', '--cidr', RANGE, '--timeout', '86400'], /^ses-byoip: --timeout "86400" is not a number of seconds/],
     [['status', '--cidr', RANGE, '--addresses', '8.8.8.0/27'], /^ses-byoip: --addresses needs --pool: /],
     [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', ''], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses is empty\./],
     [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', 'transactional'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "transactional" is not an IPv4 CIDR block: it has no prefix length/],
     [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/27,'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "" is not an IPv4 CIDR block: it is empty\./],
+    // A bare address is the block of that address (the same reading as the rule of ByoipSendingPool's addresses).
+    [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.5'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "8\.8\.8\.5" is not an IPv4 CIDR block: .* Write "8\.8\.8\.5\/32" if that is the block you meant\./],
     [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.8.0/27, 8.8.8.64/26'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry " 8\.8\.8\.64\/26" .*contains whitespace\. Write "8\.8\.8\.64\/26" if that is the block you meant\./],
     [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '9.9.9.0/27'], /^ses-byoip: \[SesByoip-AddressesOutsideRange\] --addresses entry "9\.9\.9\.0\/27" is not inside --cidr 8\.8\.8\.0\/24 .* Write "8\.8\.8\.0\/27" if you meant/],
     [['status', '--cidr', RANGE, '--pool', 'mail', '--addresses', '8.8.0.0/16'], /^ses-byoip: \[SesByoip-InvalidAddresses\] --addresses entry "8\.8\.0\.0\/16" is a \/16 \(65536 addresses\), larger than a BYOIP range/],
@@ -357,6 +398,15 @@ describe('ses-byoip, invalid input and help', () => {
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
     expect(stdout).toBe('');
+    expect(code).toBe(2);
+  });
+
+  test('an option without its value, and an unknown option after it: one line each', async () => {
+    const { code, stderr } = await cli(['status', '--cidr', '--colour']);
+    expect(stderr.trim().split('\n')).toEqual([
+      'ses-byoip: --cidr needs a value, as in --cidr <range>: the /24, as a.b.c.0/24.',
+      'ses-byoip: Unknown option \'--colour\'. See ses-byoip --help.',
+    ]);
     expect(code).toBe(2);
   });
 
@@ -391,6 +441,18 @@ describe('ses-byoip, invalid input and help', () => {
     expect(code).toBe(2);
   });
 
+  test.each([
+    [['request', '--help'], '  --registry <rir>    its Regional Internet Registry, in any case: ARIN, RIPE_NCC, APNIC, LACNIC, AFRINIC\n'],
+    [['status', '--help'], '  --pool <name>       the pool the range is meant for, in lowercase as SES names pools (its addresses there count as deployed)\n'],
+    [['status', '--help'], '(credentials, permissions, network, an endpoint that is not AWS, or --timeout passed).\n'],
+    [['resume', '--help'], 'ses:GetAccount and\ncloudwatch:GetMetricData.\n'],
+    [['resume', '--help'], '(credentials, permissions, network, an endpoint that is not AWS, or --timeout passed).\n'],
+    [['plan', '--help'], '(credentials, permissions, network, an endpoint that is not AWS, or --timeout passed),\n'],
+  ])('%j says %j', async (args, text) => {
+    const { stdout } = await cli(args);
+    expect(stdout).toContain(text);
+  });
+
   test('status --help lists --addresses', async () => {
     const { stdout } = await cli(['status', '--help']);
     expect(stdout).toContain('[--pool <name> [--addresses <blocks>]]');
@@ -416,6 +478,20 @@ describe('ses-byoip, invalid input and help', () => {
 describe('summarize', () => {
   const state = (entries: Array<[string, string]>) =>
     new Map(entries.map(([ip, pool]): [string, DedicatedIpState] => [ip, { ip, pool }]));
+
+  test('one missing address "is missing", one in another pool "sits" there', () => {
+    const missingOne = summarize(RANGE, ADDRESSES, state(ADDRESSES.slice(1).map((ip) => [ip, 'ses-default-dedicated-pool'])), 'eu-west-1');
+    expect(missingOne.message).toContain('255 of the 256 addresses of 8.8.8.0/24 are dedicated IPs of this account in eu-west-1; 1 is missing (8.8.8.0).');
+    const part = summarize(RANGE, ADDRESSES, state(ADDRESSES.slice(1).map((ip) => [ip, 'ses-default-dedicated-pool'])), 'eu-west-1', 'mail', ['8.8.8.0/25']);
+    expect(part.message).toContain('127 of the 128 addresses of mail\'s part of 8.8.8.0/24 (8.8.8.0/25) are dedicated IPs of this account in eu-west-1; 1 is missing (8.8.8.0).');
+    const one = summarize(RANGE, ADDRESSES, state(ADDRESSES.map((ip, i) => [ip, i === 0 ? 'legacy' : 'ses-default-dedicated-pool'])), 'eu-west-1');
+    expect(one.message).toContain('but 1 sits in other pools: legacy (1)');
+  });
+
+  test('a part of one address is "1 address", not "1 addresses"', () => {
+    const status = summarize(RANGE, ADDRESSES, state(ADDRESSES.map((ip) => [ip, 'ses-default-dedicated-pool'])), 'eu-west-1', 'mail', ['8.8.8.9/32']);
+    expect(status.message).toBe('The 1 address of mail\'s part of 8.8.8.0/24 (8.8.8.9/32) is provisioned in eu-west-1 and in ses-default-dedicated-pool: this part is ready to deploy.');
+  });
 
   test('counts addresses with unknown warm-up without an average', () => {
     const status = summarize(RANGE, ADDRESSES, state(ADDRESSES.map((ip) => [ip, 'ses-default-dedicated-pool'])), 'eu-west-1');

@@ -118,7 +118,7 @@ describe('onEvent', () => {
   test('fails when an address is missing, naming the account and Region', async () => {
     account.delete('192.0.2.77');
     await expect(onEvent(event('Create'), invocation())).rejects.toThrow(
-      /^1 of the 256 addresses of 192.0.2.0\/24 are not dedicated IPs of account 111122223333 in eu-west-1 \(192.0.2.77\)/,
+      /^1 of the 256 addresses of 192.0.2.0\/24 is not a dedicated IP of account 111122223333 in eu-west-1 \(192.0.2.77\)/,
     );
   });
 
@@ -127,7 +127,7 @@ describe('onEvent', () => {
     await expect(onEvent(event('Update', props(), { PhysicalResourceId: 'old|x', OldResourceProperties: props({ PoolName: 'old' }) }), invocation()))
       .resolves.toMatchObject({ PhysicalResourceId: `mail|${RANGE}` });
     await expect(onEvent(event('Update', props(), { PhysicalResourceId: 'x', OldResourceProperties: props({ PoolName: 'other' }) }), invocation()))
-      .rejects.toThrow('1 addresses of 192.0.2.0/24 are in other dedicated IP pools: old (1: 192.0.2.1).');
+      .rejects.toThrow('1 address of 192.0.2.0/24 is in other dedicated IP pools: old (1: 192.0.2.1).');
   });
 });
 

@@ -72,7 +72,7 @@ describe('1. a rollback never fails because of the world', () => {
 
     // The forward update fails, as it should, before any write.
     const error = await failureOf(run(rename));
-    expect(error.message).toContain('1 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs');
+    expect(error.message).toContain('1 of the 256 addresses of 203.0.113.0/24 is not a dedicated IP');
     expect(ep.calls.filter((c) => c.operation === 'PutDedicatedIpInPool')).toHaveLength(0);
 
     // Its rollback goes through: what can be restored is, the rest is named.
@@ -93,7 +93,7 @@ describe('1. a rollback never fails because of the world', () => {
     ep.createPool('byoip-pool-2');
     // An update that looks like a rollback (old pool back), but the stack is not rolling back.
     const update = request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: properties({ PoolName: 'byoip-pool-2' }) });
-    await expect(run(update)).rejects.toThrow('1 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs');
+    await expect(run(update)).rejects.toThrow('1 of the 256 addresses of 203.0.113.0/24 is not a dedicated IP');
   });
 
   test('a rollback whose moves SES refuses restores what it can and succeeds', async () => {
@@ -326,7 +326,7 @@ describe('3. success is verified by reading back', () => {
     ep.setRate(Infinity);
     ep.provisionAddress('203.0.113.250', { pool: 'rival' });
     const error = await failureOf(isComplete(waiting, context()));
-    expect(error.message).toMatch(/^1 addresses of 203\.0\.113\.0\/24 were moved into other dedicated IP pools while this deployment ran: rival \(1: 203\.0\.113\.250\)\. Something else/);
+    expect(error.message).toMatch(/^1 address of 203\.0\.113\.0\/24 was moved into other dedicated IP pools while this deployment ran: rival \(1: 203\.0\.113\.250\)\. Something else/);
     expect(error.message).not.toContain('adoptAddressesFromOtherPools');
     expect(error.message).not.toContain('Nothing was moved');
     expect(error.message).toMatch(/The \d+ addresses moved so far were put back into ses-default-dedicated-pool\.$/);
@@ -579,7 +579,7 @@ describe('13. a rollback never fails, whether or not the stack\'s status can be 
     ep.setStackStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
     ep.provisionAddress('203.0.113.5', { pool: 'legacy' }); // moved by hand since the deploy
     const grow = request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: half });
-    await expect(run(grow)).rejects.toThrow('1 addresses of 203.0.113.0/24 are in other dedicated IP pools: legacy');
+    await expect(run(grow)).rejects.toThrow('1 address of 203.0.113.0/24 is in other dedicated IP pools: legacy');
 
     unreadableStatus();
     const rollback = request('Update', half, { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
@@ -600,6 +600,6 @@ describe('13. a rollback never fails, whether or not the stack\'s status can be 
     ep.provisionAddress('203.0.113.200', { pool: 'legacy' });
     unreadableStatus();
     const grow = request('Update', properties(), { PhysicalResourceId: physicalId, OldResourceProperties: half });
-    await expect(run(grow)).rejects.toThrow('1 addresses of 203.0.113.0/24 are in other dedicated IP pools: legacy');
+    await expect(run(grow)).rejects.toThrow('1 address of 203.0.113.0/24 is in other dedicated IP pools: legacy');
   });
 });

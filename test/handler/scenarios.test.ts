@@ -139,7 +139,7 @@ describe('create', () => {
     expect(movedSoFar).toBeGreaterThan(0);
     ep.provisionAddress('203.0.113.255', { pool: 'transactional' });
     await expect(isComplete(waiting, context())).rejects.toThrow(
-      '1 addresses of 203.0.113.0/24 were moved into other dedicated IP pools while this deployment ran: transactional (1: 203.0.113.255). ' +
+      '1 address of 203.0.113.0/24 was moved into other dedicated IP pools while this deployment ran: transactional (1: 203.0.113.255). ' +
         'Something else (another app, pipeline or person) is changing this range: make sure only one deployment manages it, then deploy again. ' +
         `The ${movedSoFar} addresses moved so far were put back into ses-default-dedicated-pool.`,
     );
@@ -340,7 +340,7 @@ describe('update', () => {
     expect(ep.poolOf('203.0.113.20')).toBe('elsewhere');
     expect(ep.poolOf('203.0.113.22')).toBe(POOL);
     expect(ep.addressesIn(POOL)).toHaveLength(254);
-    expect(logText()).toContain('warning, left as it is: 1 of the 256 addresses of 203.0.113.0/24 are not dedicated IPs');
+    expect(logText()).toContain('warning, left as it is: 1 of the 256 addresses of 203.0.113.0/24 is not a dedicated IP');
   });
 
   test('range changed: a new ID, the new range filled, and the cleanup DELETE releases only the old range', async () => {
@@ -382,6 +382,19 @@ describe('failed updates and their rollback', () => {
     ep.resetCalls();
     return physicalId;
   }
+
+  test('a range change that fails after one move says "the 1 address moved so far was put back"', async () => {
+    const physicalId = await created();
+    const NEW_RANGE = '8.8.8.0/24';
+    ep.provisionRange(NEW_RANGE);
+    ep.failWhen((call) =>
+      call.operation === 'PutDedicatedIpInPool' && call.ip === '8.8.8.1' ? { status: 400, errorType: 'BadRequestException', message: 'Nope.' } : undefined,
+    );
+    const forward = request('Update', properties({ Cidr: NEW_RANGE }), { PhysicalResourceId: physicalId, OldResourceProperties: properties() });
+    await expect(run(forward)).rejects.toThrow(
+      'SES PutDedicatedIpInPool 8.8.8.1 into byoip-pool failed: BadRequestException: Nope. The 1 address moved so far was put back into ses-default-dedicated-pool.',
+    );
+  });
 
   test('a range change that fails part-way puts the new range back, and the rollback leaves the pool as it was', async () => {
     const physicalId = await created();

@@ -94,7 +94,7 @@ test('a pool still refuses its own addresses that sit in a foreign pool, naming 
   ep.createPool('someone-else');
   ep.provisionAddress(block('5'), { pool: 'someone-else' });
   ep.setStackStatus(STACK_ID, 'CREATE_IN_PROGRESS');
-  await expect(run(request('Create', props(T, [block('0/26')])))).rejects.toThrow('1 addresses of 203.0.113.0/24 are in other dedicated IP pools: someone-else');
+  await expect(run(request('Create', props(T, [block('0/26')])))).rejects.toThrow('1 address of 203.0.113.0/24 is in other dedicated IP pools: someone-else');
   expect(moves()).toHaveLength(0);
 });
 

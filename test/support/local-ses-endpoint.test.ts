@@ -5,6 +5,7 @@ import {
   ListStackResourcesCommand,
   paginateListStackResources,
 } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   AlreadyExistsException,
   BadRequestException,
@@ -175,7 +176,7 @@ describe('operations', () => {
     await start({ region: 'eu-west-1' });
     const env = ep.clientEnv();
     expect(Object.keys(env).sort()).toEqual([
-      'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CLOUDFORMATION', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ENDPOINT_URL_STS', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY',
+      'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CLOUDFORMATION', 'AWS_ENDPOINT_URL_CLOUDWATCH', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ENDPOINT_URL_STS', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY',
     ]);
     expect(env.AWS_ENDPOINT_URL_STS).toBe(ep.url);
     const saved = { ...process.env };
@@ -1089,6 +1090,98 @@ describe('STS GetCallerIdentity', () => {
     const res = await fetch(ep.url, { method: 'POST', body: new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15' }) });
     expect(res.status).toBe(404);
     expect(ep.calls.map((call) => call.operation)).toEqual(['GetCallerIdentity', 'UnknownOperation']);
+  });
+});
+
+describe('CloudWatch GetMetricData', () => {
+  let cw: CloudWatchClient;
+  const HOUR = 3600_000;
+  const now = Date.UTC(2026, 0, 15, 12, 0, 0);
+  const at = (msBefore: number) => new Date(now - msBefore);
+  const bounceRate = (set: string, stat = 'Maximum', period = 3600): MetricDataQuery => ({
+    Id: 'bounce',
+    MetricStat: {
+      Metric: { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Dimensions: [{ Name: 'ses:configuration-set', Value: set }] },
+      Period: period,
+      Stat: stat,
+    },
+  });
+  const getMetricData = (queries: MetricDataQuery[], from = at(24 * HOUR), to = at(0), extra: Partial<GetMetricDataCommandInput> = {}) => {
+    cw = new CloudWatchClient({ endpoint: ep.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+    return cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: from, EndTime: to, ...extra }));
+  };
+  afterEach(() => cw?.destroy());
+
+  test('answers the seeded data points of the metric with exactly those dimensions, by period and statistic, newest first', async () => {
+    await start({ rate: 1, burst: 1 });
+    const tx = { metricName: 'Reputation.BounceRate', dimensions: { 'ses:configuration-set': 'tx' } };
+    ep.putMetricData(tx, [
+      { timestamp: at(30 * 60_000), value: 0.02 },
+      { timestamp: at(20 * 60_000), value: 0.03 },
+      { timestamp: at(5 * HOUR + 60_000), value: 0.01 },
+      { timestamp: at(30 * HOUR), value: 0.5 }, // before StartTime
+    ]);
+    ep.putMetricData({ metricName: 'Reputation.BounceRate', dimensions: { 'ses:configuration-set': 'other' } }, [{ timestamp: at(60_000), value: 0.9 }]);
+    ep.putMetricData({ metricName: 'Reputation.BounceRate' }, [{ timestamp: at(60_000), value: 0.7 }]); // account-wide: no dimension
+    const answer = await getMetricData([bounceRate('tx'), { ...bounceRate('tx', 'Average'), Id: 'average' }, { ...bounceRate('nothing'), Id: 'none' }]);
+    expect(answer.MetricDataResults).toEqual([
+      { Id: 'bounce', Label: 'Reputation.BounceRate', StatusCode: 'Complete', Timestamps: [at(HOUR), at(6 * HOUR)], Values: [0.03, 0.01] },
+      { Id: 'average', Label: 'Reputation.BounceRate', StatusCode: 'Complete', Timestamps: [at(HOUR), at(6 * HOUR)], Values: [0.025, 0.01] },
+      { Id: 'none', Label: 'Reputation.BounceRate', StatusCode: 'Complete', Timestamps: [], Values: [] },
+    ]);
+    expect(answer.$metadata).toMatchObject({ httpStatusCode: 200, requestId: 'local-cw-1' });
+    const oldestFirst = await getMetricData([bounceRate('tx')], at(24 * HOUR), at(0), { ScanBy: 'TimestampAscending' });
+    expect(oldestFirst.MetricDataResults?.[0].Values).toEqual([0.01, 0.03]);
+    // CloudWatch has its own throttle: no SES token taken.
+    expect(ep.tokensAvailable()).toBeCloseTo(1, 1);
+    expect(ep.calls.map((call) => [call.operation, call.method, call.path, call.outcome])).toEqual([
+      ['GetMetricData', 'POST', '/', 'ok'], ['GetMetricData', 'POST', '/', 'ok'],
+    ]);
+  });
+
+  test('refuses what it does not serve or CloudWatch does not accept: 400 InvalidParameterValue(Exception)', async () => {
+    await start();
+    const refused = [
+      await errorOf(getMetricData([{ Id: 'e', Expression: 'SUM(METRICS())' }])),
+      await errorOf(getMetricData([bounceRate('tx', 'p99')])),
+      await errorOf(getMetricData([bounceRate('tx', 'Maximum', 90)])),
+      await errorOf(getMetricData([{ ...bounceRate('tx'), Id: 'Bounce' }])),
+      await errorOf(getMetricData([bounceRate('tx'), bounceRate('tx')])),
+      await errorOf(getMetricData([bounceRate('tx')], at(0), at(HOUR))),
+    ];
+    expect(refused.map((e) => [e.name, e.$metadata?.httpStatusCode])).toEqual(Array(6).fill(['InvalidParameterValueException', 400]));
+    expect(refused.map((e) => e.message)).toEqual([
+      'The local endpoint serves MetricStat queries only, not Expression (query e).',
+      'The statistic p99 is not one of Average, Sum, Minimum, Maximum, SampleCount (query bounce).',
+      'The period 90 is not a multiple of 60 (query bounce).',
+      'The Id Bounce must start with a lowercase letter, then letters, digits and "_".',
+      'The Id bounce is used twice.',
+      'The StartTime must be before the EndTime.',
+    ]);
+  });
+
+  test('denyFor and failWhen apply (403 AccessDenied, cloudwatch:GetMetricData); clientEnv() sends the real client there', async () => {
+    await start({ region: 'eu-west-1' });
+    ep.denyFor(60_000);
+    const denied = await errorOf(getMetricData([bounceRate('tx')]));
+    expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toContain('is not authorized to perform: cloudwatch:GetMetricData');
+    ep.clearFaults();
+    ep.putMetricData({ metricName: 'Reputation.ComplaintRate', dimensions: { 'ses:configuration-set': 'tx' } }, [{ timestamp: new Date(Date.now() - 60_000), value: 0.001 }]);
+    const saved = { ...process.env };
+    Object.assign(process.env, ep.clientEnv());
+    try {
+      cw = new CloudWatchClient({});
+      const answer = await cw.send(new GetMetricDataCommand({
+        MetricDataQueries: [{ Id: 'c', MetricStat: { Metric: { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Dimensions: [{ Name: 'ses:configuration-set', Value: 'tx' }] }, Period: 60, Stat: 'Maximum' } }],
+        StartTime: new Date(Date.now() - HOUR),
+        EndTime: new Date(),
+      }));
+      expect(answer.MetricDataResults?.[0].Values).toEqual([0.001]);
+    } finally {
+      process.env = saved;
+    }
+    expect(() => ep.putMetricData({ metricName: 'Reputation.BounceRate' }, [{ timestamp: new Date(), value: Number.NaN }])).toThrow('not a number');
   });
 });
 

@@ -3,7 +3,8 @@
  * and benchmarks. It speaks the restJson1 protocol that the real AWS SDK v3
  * client (`@aws-sdk/client-sesv2`) uses, on 127.0.0.1, so code under test runs
  * unchanged with `endpoint: ep.url` or with the environment of `ep.clientEnv()`
- * (`AWS_ENDPOINT_URL_SESV2`). Signatures are not checked.
+ * (`AWS_ENDPOINT_URL_SESV2`, and the CloudFormation, STS and CloudWatch
+ * ones for the services below). Signatures are not checked.
  *
  * Operations: GetDedicatedIps, GetDedicatedIp, PutDedicatedIpInPool,
  * PutDedicatedIpWarmupAttributes, ListDedicatedIpPools, GetDedicatedIpPool,
@@ -28,7 +29,23 @@
  * text), for stacks seeded with `setStack` or `setStackStatus`, by stack ID
  * or name (an unknown stack is 400 ValidationError "Stack with id X does not
  * exist"); and STS's GetCallerIdentity (account `111122223333` unless
- * `setCallerAccount`). CloudFormation and STS have their own throttles, so
+ * `setCallerAccount`).
+ *
+ * And CloudWatch's GetMetricData, in the JSON protocol the SDK's CloudWatch
+ * client speaks (`POST /` with `X-Amz-Target:
+ * GraniteServiceVersion20100801.GetMetricData`, a JSON body whose
+ * StartTime and EndTime are epoch seconds, and `x-amzn-query-mode: true`;
+ * errors name their shape in the body's `__type` and the query protocol's
+ * code in `x-amzn-query-error: <Code>;Sender`, e.g. 400
+ * InvalidParameterValue, which the SDK throws as its
+ * InvalidParameterValueException), for data points seeded
+ * with `putMetricData`: MetricStat queries only (an Expression is 400), a
+ * metric matched by namespace, name and exactly its dimensions, each period
+ * (a multiple of 60 s, counted from the epoch) with a data point giving one
+ * value by the statistic (Average, Sum, Minimum, Maximum, SampleCount),
+ * newest first unless `ScanBy` says TimestampAscending, all in one page.
+ *
+ * CloudFormation, STS and CloudWatch have their own throttles, so
  * these calls take no token from SES's bucket and meet no hold, storm,
  * random failure, reset or delay; `failWhen` and `denyFor` apply to them
  * (403 `AccessDenied`, their protocol's code), except that `denyFor` denies
@@ -101,6 +118,8 @@ export type SesOperation =
   | 'DescribeStacks' | 'ListStackResources' | 'GetTemplate'
   /** STS's, not SES's: see the file header. */
   | 'GetCallerIdentity'
+  /** CloudWatch's, not SES's: see the file header. */
+  | 'GetMetricData'
   | 'UnknownOperation';
 export type ScalingMode = 'STANDARD' | 'MANAGED';
 export type WarmupStatus = 'IN_PROGRESS' | 'DONE' | 'NOT_APPLICABLE';
@@ -228,6 +247,16 @@ export interface ProvisionOptions {
   readonly warmupStatus?: WarmupStatus;
 }
 
+/** A CloudWatch metric, for `putMetricData`. */
+export interface MetricSeed {
+  /** Default AWS/SES. */
+  readonly namespace?: string;
+  /** e.g. Reputation.BounceRate. */
+  readonly metricName: string;
+  /** By name, e.g. `{ 'ses:configuration-set': 'tx' }`. Default none (an account-wide SES metric). */
+  readonly dimensions?: Readonly<Record<string, string>>;
+}
+
 /** The account, as GetAccount reports it. */
 export interface AccountSettings {
   /** HEALTHY (default), PROBATION or SHUTDOWN. */
@@ -303,6 +332,8 @@ interface Route {
   readonly resourceArn?: string;
   /** awsQuery calls (CloudFormation, STS): the form body. */
   readonly form?: URLSearchParams;
+  /** CloudWatch's JSON calls: the body (undefined when it is not a JSON object). */
+  readonly json?: { readonly body: Body | undefined };
 }
 
 interface Stack {
@@ -410,9 +441,19 @@ function stackNameOf(stackId: string): string | undefined {
 /** CloudFormation's and STS's operations, which use the awsQuery protocol (see the file header). */
 const QUERY_OPERATIONS: readonly SesOperation[] = ['DescribeStacks', 'ListStackResources', 'GetTemplate', 'GetCallerIdentity'];
 
-/** Maps a method and URL (and, for the awsQuery POST / and TagResource, the body) to an operation and its parameters. */
-function routeOf(method: string, url: URL, text: string): Route {
+/** CloudWatch's target prefix (its JSON protocol names the operation in X-Amz-Target). */
+const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
+
+/**
+ * Maps a method and URL (and, for the awsQuery POST / and TagResource, the
+ * body; for CloudWatch's JSON POST /, its X-Amz-Target) to an operation and
+ * its parameters.
+ */
+function routeOf(method: string, url: URL, text: string, target?: string): Route {
   const pathname = url.pathname;
+  if (method === 'POST' && pathname === '/' && target !== undefined) {
+    return target === `${CLOUDWATCH_TARGET}GetMetricData` ? { operation: 'GetMetricData', json: { body: parseBody(text) } } : { operation: 'UnknownOperation' };
+  }
   if (method === 'POST' && pathname === '/') {
     // CloudFormation (Version=2010-05-15) and STS (Version=2011-06-15) both
     // POST a form to /; the Action tells them apart.
@@ -489,6 +530,8 @@ export class LocalSesEndpoint {
   private readonly configurationSets = new Map<string, { sendingEnabled: boolean; sendingPoolName?: string }>();
   private account: Required<AccountSettings> = { enforcementStatus: 'HEALTHY', sendingEnabled: true, productionAccessEnabled: true };
   private readonly addresses = new Map<string, Address>();
+  /** CloudWatch data points by metric (metricKey), in the order seeded. */
+  private readonly metrics = new Map<string, Array<{ readonly t: number; readonly value: number }>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private log: SesCall[] = [];
   private rate = Infinity;
@@ -558,6 +601,7 @@ export class LocalSesEndpoint {
       AWS_ENDPOINT_URL_SESV2: this.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.url,
       AWS_ENDPOINT_URL_STS: this.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH: this.url,
       AWS_REGION: this.options.region,
       AWS_ACCESS_KEY_ID: 'AKIDLOCALSESENDPOINT',
       AWS_SECRET_ACCESS_KEY: 'local-ses-endpoint-dummy-secret',
@@ -748,6 +792,19 @@ export class LocalSesEndpoint {
     this.account = { ...this.account, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
   }
 
+  /**
+   * Adds CloudWatch data points to a metric (namespace AWS/SES unless
+   * given; no dimensions is the account-wide metric), for GetMetricData.
+   */
+  public putMetricData(metric: MetricSeed, datapoints: ReadonlyArray<{ readonly timestamp: Date; readonly value: number }>): void {
+    for (const { timestamp, value } of datapoints) {
+      if (!Number.isFinite(value)) throw new Error(`data point value ${value} is not a number`);
+      if (Number.isNaN(timestamp.getTime())) throw new Error('data point timestamp is not a date');
+    }
+    const key = metricKey(metric.namespace ?? 'AWS/SES', metric.metricName, metric.dimensions ?? {});
+    this.metrics.set(key, [...this.metrics.get(key) ?? [], ...datapoints.map(({ timestamp, value }) => ({ t: timestamp.getTime(), value }))]);
+  }
+
   /** Adds (or resets) the addresses of a range, but `except`; returns those added. */
   public provisionRange(cidr: string, options: ProvisionOptions & { readonly except?: readonly string[] } = {}): string[] {
     const except = new Set(options.except ?? []);
@@ -860,8 +917,9 @@ export class LocalSesEndpoint {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, seq: number, startMs: number, text: string): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routeOf(req.method ?? '', url, text);
-    const body = route.form ? {} : parseBody(text);
+    const target = req.headers['x-amz-target'];
+    const route = routeOf(req.method ?? '', url, text, typeof target === 'string' ? target : undefined);
+    const body = route.form || route.json ? {} : parseBody(text);
     const bodyPool = body?.DestinationPoolName ?? body?.PoolName;
     const pool = route.pool ?? (typeof bodyPool === 'string' ? bodyPool : undefined) ?? url.searchParams.get('PoolName') ?? undefined;
     const call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'> = {
@@ -872,6 +930,7 @@ export class LocalSesEndpoint {
       return this.answer(res, call, fail(404, 'UnknownOperationException', message), 'error');
     }
     if (route.form) return this.queryCall(res, call, route);
+    if (route.json) return this.cloudWatchCall(res, call, route);
     const configurationSet = route.configurationSet;
     const held = this.holds.find((h) => h.matches({ operation: route.operation, ip: route.ip, pool, configurationSet }));
     if (held) {
@@ -972,7 +1031,7 @@ export class LocalSesEndpoint {
     const deny = this.deny;
     if (!deny || now >= deny.until) return undefined;
     if (deny.operations ? !deny.operations.includes(operation) : operation === 'GetCallerIdentity') return undefined;
-    const service = operation === 'GetCallerIdentity' ? 'sts' : QUERY_OPERATIONS.includes(operation) ? 'cloudformation' : 'ses';
+    const service = operation === 'GetCallerIdentity' ? 'sts' : operation === 'GetMetricData' ? 'cloudwatch' : QUERY_OPERATIONS.includes(operation) ? 'cloudformation' : 'ses';
     return fail(403, service === 'ses' ? 'AccessDeniedException' : 'AccessDenied',
       `User: ${this.callerArn()} is not authorized to perform: ${service}:${operation} (local endpoint: IAM has not propagated yet)`);
   }
@@ -1001,6 +1060,80 @@ export class LocalSesEndpoint {
     res.end(xml);
     const fault: FaultKind | undefined = denied ? 'denyFor' : injected ? 'failWhen' : undefined;
     this.record(call, { status: reply.status, errorType: reply.errorType, outcome: fault ? 'fault' : reply.status < 300 ? 'ok' : 'error', fault });
+  }
+
+  /**
+   * A CloudWatch call, in its JSON form (see the file header). Not metered
+   * by SES's bucket; `denyFor` and `failWhen` apply.
+   */
+  private cloudWatchCall(res: http.ServerResponse, call: Mutable<Partial<SesCall>> & Pick<SesCall, 'seq' | 'operation'>, route: Route): void {
+    const operation = route.operation;
+    const n = (this.admittedPerOperation.get(operation) ?? 0) + 1;
+    this.admittedPerOperation.set(operation, n);
+    call.n = n;
+    const denied = this.denied(operation, this.now());
+    const injected = denied ? undefined : this.predicate?.({ operation, n });
+    const reply = denied ?? (injected ? fail(injected.status, injected.errorType, injected.message ?? 'Injected failure.') : this.getMetricData(route.json?.body));
+    // The body names the error's shape (InvalidParameterValueException), the header its query code (InvalidParameterValue).
+    const shape = reply.errorType?.endsWith('Exception') ? reply.errorType : `${reply.errorType}Exception`;
+    const payload = JSON.stringify(reply.errorType ? { __type: `com.amazonaws.cloudwatch#${shape}`, message: reply.message } : reply.body);
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'Content-Length': Buffer.byteLength(payload),
+      'x-amzn-RequestId': `local-cw-${call.seq}`,
+    };
+    if (reply.errorType) headers['x-amzn-query-error'] = `${reply.errorType};${reply.status >= 500 ? 'Receiver' : 'Sender'}`;
+    res.writeHead(reply.status, headers);
+    res.end(payload);
+    const fault: FaultKind | undefined = denied ? 'denyFor' : injected ? 'failWhen' : undefined;
+    this.record(call, { status: reply.status, errorType: reply.errorType, outcome: fault ? 'fault' : reply.status < 300 ? 'ok' : 'error', fault });
+  }
+
+  /** GetMetricData over the seeded data points (see the file header), or the 400 answer. */
+  private getMetricData(input: Body | undefined): Reply {
+    const invalid = (message: string): Reply => fail(400, 'InvalidParameterValue', message);
+    if (input === undefined) return invalid('The request body is not a JSON object.');
+    const start = epochMs(input.StartTime);
+    const end = epochMs(input.EndTime);
+    if (start === undefined || end === undefined) return invalid('StartTime and EndTime are required.');
+    if (start >= end) return invalid('The StartTime must be before the EndTime.');
+    const queries = Array.isArray(input.MetricDataQueries) ? input.MetricDataQueries as Body[] : [];
+    if (queries.length < 1 || queries.length > 500) return invalid('MetricDataQueries must hold 1 to 500 queries.');
+    const ids = new Set<string>();
+    const results: Body[] = [];
+    for (const query of queries) {
+      const id = String(query.Id);
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) return invalid(`The Id ${id} must start with a lowercase letter, then letters, digits and "_".`);
+      if (ids.has(id)) return invalid(`The Id ${id} is used twice.`);
+      ids.add(id);
+      if (query.Expression !== undefined) return invalid(`The local endpoint serves MetricStat queries only, not Expression (query ${id}).`);
+      const stat = query.MetricStat as Body | undefined;
+      const metric = stat?.Metric as Body | undefined;
+      if (!stat || !metric) return invalid(`Query ${id} has no MetricStat.`);
+      const period = Number(stat.Period);
+      if (!Number.isInteger(period) || period < 60 || period % 60 !== 0) return invalid(`The period ${String(stat.Period)} is not a multiple of 60 (query ${id}).`);
+      const statistic = String(stat.Stat);
+      const aggregate = STATISTICS[statistic];
+      if (!aggregate) return invalid(`The statistic ${statistic} is not one of ${Object.keys(STATISTICS).join(', ')} (query ${id}).`);
+      const dimensions = Object.fromEntries(((metric.Dimensions ?? []) as Body[]).map((d) => [String(d.Name), String(d.Value)]));
+      const points = (this.metrics.get(metricKey(String(metric.Namespace), String(metric.MetricName), dimensions)) ?? [])
+        .filter((p) => p.t >= start && p.t < end);
+      const buckets = new Map<number, number[]>();
+      for (const p of points) {
+        const bucket = Math.floor(p.t / (period * 1000)) * period * 1000;
+        buckets.set(bucket, [...buckets.get(bucket) ?? [], p.value]);
+      }
+      const ascending = input.ScanBy === 'TimestampAscending';
+      const times = [...buckets.keys()].sort((a, b) => (ascending ? a - b : b - a));
+      results.push({
+        Id: id,
+        Label: typeof query.Label === 'string' ? query.Label : String(metric.MetricName),
+        Timestamps: times.map((t) => t / 1000),
+        Values: times.map((t) => aggregate(buckets.get(t)!)),
+        StatusCode: 'Complete',
+      });
+    }
+    return { status: 200, body: { MetricDataResults: results, Messages: [] } };
   }
 
   /** The answer of a CloudFormation or STS call: its Result's inner XML as `body`, or the error. */
@@ -1334,6 +1467,26 @@ export class LocalSesEndpoint {
     const digest = createHash('sha256').update(`${this.options.seed}\0${stream}\0${rank}`).digest();
     return digest.readUIntBE(0, 6) / 2 ** 48;
   }
+}
+
+/** The statistics GetMetricData computes, over the values of one period. */
+const STATISTICS: Record<string, (values: readonly number[]) => number> = {
+  Average: (values) => values.reduce((a, b) => a + b, 0) / values.length,
+  Sum: (values) => values.reduce((a, b) => a + b, 0),
+  Minimum: (values) => Math.min(...values),
+  Maximum: (values) => Math.max(...values),
+  SampleCount: (values) => values.length,
+};
+
+/** The key of a metric: its namespace, name and dimensions (sorted by name). */
+function metricKey(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>): string {
+  return JSON.stringify([namespace, metricName, Object.entries(dimensions).sort(([a], [b]) => (a < b ? -1 : 1))]);
+}
+
+/** A timestamp of CloudWatch's JSON protocol (epoch seconds, or an ISO string) in ms, or undefined. */
+function epochMs(value: unknown): number | undefined {
+  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function escapeXml(text: string): string {
