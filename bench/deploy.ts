@@ -10,7 +10,12 @@
  * where a refused call is free, and one where it takes a token too (the
  * bucket goes into debt, and a client that retries too fast stays locked out).
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { GetDedicatedIpCommand, PutDedicatedIpInPoolCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { App, Stack } from 'aws-cdk-lib';
+import { ByoipSendingPool } from '../src';
 import { isComplete, onEvent } from '../src/handler/index';
 import { ResourceEvent } from '../src/handler/lifecycle';
 import { renderSiblingClaim } from '../src/handler/resource-properties';
@@ -95,6 +100,9 @@ export async function benchDeploy(options: DeployOptions): Promise<DeployResult[
       results.push({ name: 'five ranges at once', bucket, ...floor(5), ...(await both(rate, bucket, RANGES, 'concurrent')) });
     }
     results.push({ name: 'five ranges, one after another (one stack)', bucket: FREE, ...floor(5), ours: (await both(rate, FREE, RANGES, 'sequential', undefined, false)).ours });
+    for (const bucket of [FREE, CHARGED]) {
+      results.push({ name: FIVE_STACKS, bucket, ...floor(5), ours: await fiveStacks(rate, bucket) });
+    }
     const storm: Faults = (ep) => ep.throttleFor(Math.round(30_000 / rate));
     results.push({ name: 'one range, 429 storm', bucket: FREE, ...floor(1), ...(await both(rate, FREE, [RANGES[0]], 'concurrent', storm)) });
     const flaky: Faults = (ep) => ep.failRandomly({ probability: 0.05, status: 500, errorType: 'InternalFailure' });
@@ -214,6 +222,50 @@ async function redeploy(rate: number): Promise<DeployRun> {
     }
     return 0;
   });
+}
+
+/** The name of the scenario of five stacks deployed with --concurrency 5. */
+export const FIVE_STACKS = 'five stacks of one app, cdk deploy --all --concurrency 5';
+
+/**
+ * An app of five stacks of one account and Region, each with one range,
+ * synthesized for real: `cdk deploy --all --concurrency 5` deploys at once
+ * every stack whose dependencies are deployed, so the stacks run in the
+ * order the manifest's dependencies allow (which ByoipSendingPool chains
+ * across the app), five at most at a time.
+ */
+async function fiveStacks(rate: number, bucket: BucketKind): Promise<DeployRun> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-five-stacks-'));
+  try {
+    const app = new App({ outdir });
+    RANGES.forEach((cidr, i) => new ByoipSendingPool(new Stack(app, `Mail${i}`, { env: { account: '111122223333', region: 'us-east-1' } }), 'Pool', {
+      cidr, dedicatedIpPoolName: `pool-${i}`,
+    }));
+    const assembly = app.synth();
+    const waitsFor = new Map(assembly.stacks.map((stack) => [Number(stack.stackName.replace('Mail', '')),
+      stack.dependencies.map((d) => d.id).filter((id) => id.startsWith('Mail')).map((id) => Number(id.replace('Mail', '')))]));
+    return await measure(rate, bucket, RANGES, undefined, async () => {
+      const log = console.log;
+      console.log = () => {};
+      try {
+        const done = new Map<number, Promise<void>>();
+        const deploy = (i: number): Promise<void> => {
+          let running = done.get(i);
+          if (!running) {
+            running = Promise.all((waitsFor.get(i) ?? []).map(deploy)).then(() => runHandler(request('Create', RANGES[i], i)));
+            done.set(i, running);
+          }
+          return running;
+        };
+        const outcomes = await Promise.allSettled(RANGES.map((_, i) => deploy(i)));
+        return outcomes.filter((o) => o.status === 'rejected').length;
+      } finally {
+        console.log = log;
+      }
+    });
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** The name of the resize scenario, and the addresses that change pool in it. */

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { benchBundles, BundleResult } from './bundle';
-import { benchDeploy, BucketKind, DeployResult, DeployRun, RESIZE } from './deploy';
+import { benchDeploy, BucketKind, DeployResult, DeployRun, FIVE_STACKS, RESIZE } from './deploy';
 import { benchChecks, benchSynth, ChecksResult, SynthResult } from './synth';
 import { Bucket, share } from '../test/support/simulated-ses';
 
@@ -230,6 +230,13 @@ function deployVerdicts(r: Results): string[] {
   if (sequential) {
     out.push(`- Five ranges of one stack, filled one after another as ByoipSendingPool does: ${ratio(sequential).toFixed(2)} x the floor; ` +
       `at 1 request/s, about ${((ratio(sequential) * sequential.floorCalls) / 5 / 60).toFixed(1)} minutes per range, each within its own hour.`);
+  }
+  for (const bucket of ['refusals free', 'refusals charged'] as const) {
+    const stacks = find(FIVE_STACKS, bucket);
+    if (stacks) {
+      out.push(`- Five stacks of one app, deployed with --concurrency 5, ${bucket}: ${verdict(ratio(stacks), PACING_TARGET)}. ` +
+        'ByoipSendingPool makes the stacks that fill pools in one account and Region depend on each other, so CDK deploys them one after another.');
+    }
   }
   const failedRuns = r.deploy.filter((d) => d.ours.failures > 0 || d.ours.misplaced > 0);
   out.push(`- Runs of the handler that failed or left an address misplaced: ${failedRuns.length === 0 ? 'none' : failedRuns.map((d) => `${d.name} (${d.bucket})`).join(', ')}` +

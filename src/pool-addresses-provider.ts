@@ -10,6 +10,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ADOPTED_TAG, APPLIED_TAG } from './handler/pool-memory';
 import { DEFAULT_POOL, PoolClaim } from './handler/resource-properties';
 import { sesArn } from './private/arns';
+import { fillsPools } from './private/fill-order';
 import { functionSettingsOf, shapeFunctions } from './private/function-settings';
 import { nagResource, suppressNagFindings } from './private/nag-suppressions';
 import { WarmupMode } from './warmup-mode';
@@ -56,6 +57,8 @@ export class PoolAddressesProvider extends Construct {
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
+    // The stacks of the app that fill pools in this account and Region deploy one after another.
+    fillsPools(stack, this);
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
